@@ -1,0 +1,138 @@
+"""The Python API that the CLI, the app, the tests and the evals all use.
+
+    from assistant import Assistant, Settings
+    a = Assistant(Settings())
+    a.ingest()                      # corpus/ (and uploads/) into the index
+    a.search("5% offset limit")     # → list[Hit]
+    a.ask("What share of emissions can be offset?")  # → Answer (see assistant.answer)
+
+Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.embedding import Embedder, MiniLMEmbedder
+from assistant.ingest import IngestReport, Progress, ingest, remove_document
+from assistant.retrieval import Filters, Retriever
+from assistant.store import ChromaStore, DocRecord
+from assistant.types import Document, FusionMethod, Hit, RetrievalMode
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    documents: int
+    chunks: int
+    last_updated: str | None
+    location: str
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+class Assistant:
+    """One assistant over one index. Thread-safe; share one per process."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._doc_cache: dict[tuple[str, str], Document] = {}
+        self._write_lock = threading.Lock()
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        return ChromaStore(self.settings)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = MiniLMEmbedder(self.settings.cache_dir, self.settings.embed_batch_size)
+        return self._embedder
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, self.store, self.embedder)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def default_sources(self) -> list[Path]:
+        srcs = [self.settings.corpus_dir]
+        if self.settings.uploads_dir.is_dir():
+            srcs.append(self.settings.uploads_dir)
+        return srcs
+
+    def ingest(
+        self,
+        paths: Iterable[Path] | None = None,
+        *,
+        prune: bool = True,
+        progress: bool = False,
+        on_progress: Progress | None = None,
+    ) -> IngestReport:
+        """Index files/folders (default: the corpus and uploads). See :func:`assistant.ingest.ingest`."""
+        with self._write_lock:
+            return ingest(
+                list(paths) if paths else self.default_sources(),
+                self.settings,
+                self.store,
+                self.embedder,
+                prune=prune,
+                progress=progress,
+                on_progress=on_progress,
+            )
+
+    def remove(self, doc_id: str) -> int:
+        """Remove a document (and its uploaded file, if it was uploaded). Returns chunks removed."""
+        with self._write_lock:
+            rec = self.store.records().get(doc_id)
+            n = remove_document(self.store, doc_id)
+            if rec and rec.meta.source_path:
+                src = Path(rec.meta.source_path)
+                if src.is_file() and src.resolve().parent == self.settings.uploads_dir.resolve():
+                    src.unlink()
+            return n
+
+    # -- reading --------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+        filters: Filters | None = None,
+        fusion: FusionMethod | None = None,
+    ) -> list[Hit]:
+        """Ranked passages for ``query``. See :meth:`assistant.retrieval.Retriever.search`."""
+        return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
+
+    def documents(self) -> dict[str, DocRecord]:
+        return self.retriever.snapshot().records
+
+    def document(self, doc_id: str) -> Document:
+        """The full indexed document (clean text and blocks), cached per content hash."""
+        rec = self.documents().get(doc_id)
+        key = (doc_id, rec.content_hash if rec else "")
+        if key not in self._doc_cache:
+            self._doc_cache[key] = self.store.get_document(doc_id)
+        return self._doc_cache[key]
+
+    def status(self) -> IndexStatus:
+        snap = self.retriever.snapshot()
+        s = self.settings
+        where = f"chroma://{s.chroma_host}:{s.chroma_port}" if s.server_mode else str(s.chroma_dir)
+        return IndexStatus(len(snap.records), len(snap.chunks), self.store.last_updated(), where)
+
+    def is_empty(self) -> bool:
+        return not self.store.records()
+
+    def warm_up(self) -> None:
+        """Load the model, open the index and build BM25 now rather than on first question."""
+        self.retriever.snapshot()
+        self.embedder.embed_query("warm up")

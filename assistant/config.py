@@ -1,0 +1,75 @@
+"""One Settings object, read from the environment (prefix ``ASSISTANT_``) once, at the edge.
+
+The CLI and the app build it and pass it down; library code never reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.types import FusionMethod
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # Where things live.
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Starting documents.")
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".data",
+        description="Index, uploads, caches, feedback and audit logs (git-ignored).",
+    )
+    collection: str = Field(default="article6", description="Chroma collection name prefix.")
+
+    # Chroma server mode: when set, the same code path talks to `chroma run` over HTTP.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # Retrieval.
+    top_k: int = Field(default=5, ge=1, le=100)
+    candidates: int = Field(default=50, ge=1, le=1000, description="Per-retriever pool size.")
+    fusion: FusionMethod = FusionMethod.RRF
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    embed_batch_size: int = Field(default=32, ge=1)
+
+    # Chunking.
+    chunk_chars: int = Field(default=900, ge=200, le=8000, description="Soft chunk size target.")
+
+    # Optional LLM (any OpenAI-compatible endpoint).
+    llm_base_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = 60.0
+
+    # App.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None
+    max_upload_mb: float = Field(default=20.0, gt=0)
+
+    @field_validator("corpus_dir", "data_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)

@@ -1,0 +1,184 @@
+"""Documents → chunks → embeddings → store. Incremental, idempotent and crash-safe.
+
+Per changed document the order is: write the new chunks, then the document row that names
+their hash, then delete the chunks of any other hash. Readers only trust chunks whose hash
+matches the document row, so a process killed at any point leaves the previous version (or
+the new one) answering; the next run removes what the killed one left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.chunking import chunk_document
+from assistant.config import Settings
+from assistant.embedding import Embedder
+from assistant.errors import IngestError
+from assistant.loaders import iter_files, load_file
+from assistant.manifest import entry_for
+from assistant.store import ChromaStore
+from assistant.types import Chunk
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    chunks_written: int = 0
+    orphans_removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.orphans_removed)
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"path": p, "error": e} for p, e in self.failed],
+            "chunks_written": self.chunks_written,
+            "orphans_removed": self.orphans_removed,
+        }
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed: the chunk with its title and section as context."""
+    head = " — ".join(x for x in (chunk.title, chunk.section) if x)
+    return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    store: ChromaStore,
+    embedder: Embedder,
+    *,
+    prune: bool = True,
+    progress: bool = False,
+    on_progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the given files and folders.
+
+    Args:
+        paths: files and/or folders. Unchanged documents are skipped; changed ones replaced.
+        prune: remove indexed documents whose file lay under one of the given folders and
+            no longer exists there.
+        progress: show a terminal progress bar.
+        on_progress: callback(fraction, message) for UIs.
+    Returns:
+        An IngestReport; files that fail to load are listed in ``failed`` and do not stop
+        the run (their previous version, if any, stays indexed).
+    """
+    from tqdm.auto import tqdm
+
+    paths = [Path(p).expanduser().resolve() for p in paths]
+    files = iter_files(paths)
+    report = IngestReport()
+    records = store.records()
+    report.orphans_removed = _remove_orphans(store, records)
+    manifests: dict = {}
+    seen: dict[str, str] = {}
+    bar = tqdm(total=len(files), desc="Ingesting", unit="file", disable=not progress)
+    for i, path in enumerate(files):
+        if on_progress:
+            on_progress(i / max(len(files), 1), f"Reading {path.name}")
+        bar.set_postfix_str(path.name[:30])
+        try:
+            if not path.is_file():
+                raise IngestError(path, "no such file")
+            doc = load_file(path, entry_for(path, manifests))
+        except IngestError as exc:
+            log.warning("skipped %s", exc)
+            report.failed.append((str(path), exc.reason))
+            bar.update(1)
+            continue
+        doc_id = doc.doc_id
+        claimed = seen.get(doc_id) or _live_source(records.get(doc_id))
+        if claimed and claimed != str(path):
+            # Another existing file already has this id (same name in two folders).
+            doc_id = f"{doc_id}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
+            doc = _with_id(doc, doc_id)
+        seen[doc_id] = str(path)
+        old = records.get(doc_id)
+        if old is not None and old.content_hash == doc.content_hash:
+            report.unchanged.append(doc_id)
+            bar.update(1)
+            continue
+        chunks = chunk_document(doc, settings.chunk_chars)
+        vectors = embedder.embed_documents([embedding_text(c) for c in chunks], progress=progress)
+        store.add_chunks(chunks, vectors)
+        store.put_document(doc, len(chunks))
+        stale = [
+            cid for cid, h in store.chunk_ids_by_doc().get(doc_id, []) if h != doc.content_hash
+        ]
+        store.delete_chunks(stale)
+        report.chunks_written += len(chunks)
+        (report.updated if old is not None else report.added).append(doc_id)
+        bar.update(1)
+    bar.close()
+
+    if prune:
+        folders = [p for p in paths if p.is_dir()]
+        for doc_id, rec in store.records().items():
+            src = Path(rec.meta.source_path) if rec.meta.source_path else None
+            if src and not src.exists() and any(_under(src, f) for f in folders):
+                remove_document(store, doc_id)
+                report.removed.append(doc_id)
+    if report.changed:
+        store.bump_generation()
+    if on_progress:
+        on_progress(1.0, "Done")
+    return report
+
+
+def remove_document(store: ChromaStore, doc_id: str) -> int:
+    """Remove a document and its chunks. Returns the number of chunks removed."""
+    ids = [cid for cid, _ in store.chunk_ids_by_doc().get(doc_id, [])]
+    store.delete_document(doc_id)
+    store.delete_chunks(ids)
+    store.bump_generation()
+    return len(ids)
+
+
+def _remove_orphans(store: ChromaStore, records: dict) -> int:
+    """Delete chunks left by an interrupted run: no document row, or another hash."""
+    orphans: list[str] = []
+    for doc_id, rows in store.chunk_ids_by_doc().items():
+        rec = records.get(doc_id)
+        orphans.extend(cid for cid, h in rows if rec is None or h != rec.content_hash)
+    if orphans:
+        log.info("removing %d orphaned chunks from an interrupted ingest", len(orphans))
+        store.delete_chunks(orphans)
+    return len(orphans)
+
+
+def _live_source(rec) -> str | None:  # noqa: ANN001
+    src = rec.meta.source_path if rec else ""
+    return src if src and Path(src).exists() else None
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _with_id(doc, doc_id: str):  # noqa: ANN001, ANN202
+    from dataclasses import replace
+
+    return replace(doc, meta=replace(doc.meta, doc_id=doc_id))

@@ -1,0 +1,211 @@
+"""Dense + BM25 retrieval, fused and de-duplicated, with filters → ranked Hits.
+
+Also exposed as a llama-index ``BaseRetriever`` (:class:`LlamaHybridRetriever`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embedding import Embedder
+from assistant.ingest import embedding_text
+from assistant.lexical import BM25Index
+from assistant.store import ChromaStore, DocRecord
+from assistant.types import Chunk, FusionMethod, Hit, RetrievalMode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval. Empty fields do not filter; countries match any listed."""
+
+    doc_ids: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.doc_ids or self.doc_types or self.countries or self.date_from or self.date_to
+        )
+
+    def allows(self, rec: DocRecord) -> bool:
+        m = rec.meta
+        if self.doc_ids and m.doc_id not in self.doc_ids:
+            return False
+        if self.doc_types and str(m.doc_type) not in self.doc_types:
+            return False
+        if self.countries:
+            wanted = {c.lower() for c in self.countries}
+            if not wanted & {c.lower() for c in m.countries}:
+                return False
+        if self.date_from and (m.published is None or m.published < self.date_from):
+            return False
+        return not (self.date_to and (m.published is None or m.published > self.date_to))
+
+
+class Snapshot:
+    """The valid chunks of one index generation, with their BM25 index."""
+
+    def __init__(self, generation: str, records: dict[str, DocRecord], chunks: list[Chunk]) -> None:
+        self.generation = generation
+        self.records = records
+        valid = {d: r.content_hash for d, r in records.items()}
+        # Chunks of an interrupted ingest (hash not on the document row) are invisible.
+        self.chunks = [c for c in chunks if valid.get(c.doc_id) == c.doc_hash]
+        self.by_id = {c.chunk_id: c for c in self.chunks}
+        self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.bm25 = BM25Index([embedding_text(c) for c in self.chunks])
+
+
+class Retriever:
+    """Hybrid retrieval over a ChromaStore. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, rebuilt when any process has changed the index."""
+        gen = self.store.generation()
+        snap = self._snapshot
+        if snap is None or snap.generation != gen:
+            with self._lock:
+                snap = self._snapshot
+                if snap is None or snap.generation != gen:
+                    snap = Snapshot(gen, self.store.records(), self.store.all_chunks())
+                    self._snapshot = snap
+        return snap
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+        filters: Filters | None = None,
+        fusion: FusionMethod | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``.
+
+        Args:
+            query: free text.
+            k: number of hits (default ``settings.top_k``).
+            mode: hybrid (default), dense only or BM25 only.
+            filters: restrict by document, type, country or date.
+            fusion: override ``settings.fusion`` (RRF, weighted RRF or convex combination).
+        """
+        k = k or self.settings.top_k
+        mode = RetrievalMode(mode)
+        snap = self.snapshot()
+        if not snap.chunks or not query.strip():
+            return []
+        allowed = None
+        if filters:
+            allowed = {d for d, r in snap.records.items() if filters.allows(r)}
+            if not allowed:
+                return []
+        pool = max(self.settings.candidates, k)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode is not RetrievalMode.BM25:
+            vec = self.embedder.embed_query(query)
+            dense = [
+                (cid, s) for cid, s in self.store.query(vec, pool + 8, allowed) if cid in snap.by_id
+            ]
+            dense = dense[:pool]
+        if mode is not RetrievalMode.DENSE:
+            mask = None
+            if allowed is not None:
+                mask = np.fromiter((c.doc_id in allowed for c in snap.chunks), dtype=np.float32)
+            lexical = [(snap.chunks[i].chunk_id, s) for i, s in snap.bm25.search(query, pool, mask)]
+        fused = fuse(
+            dense,
+            lexical,
+            fusion or self.settings.fusion,
+            self.settings.rrf_k,
+            self.settings.dense_weight,
+        )
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        bm25_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+        hits: list[Hit] = []
+        seen_text: set[str] = set()
+        for cid, score in fused:
+            chunk = snap.by_id[cid]
+            key = " ".join(chunk.text.lower().split())
+            if key in seen_text:  # the same passage indexed twice (a re-uploaded copy)
+                continue
+            seen_text.add(key)
+            hits.append(Hit(chunk, score, dense_rank.get(cid), bm25_rank.get(cid)))
+            if len(hits) >= k:
+                break
+        return hits
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    method: FusionMethod,
+    rrf_k: int = 60,
+    dense_weight: float = 0.5,
+) -> list[tuple[str, float]]:
+    """Fuse two ranked lists of (id, score) into one, best first.
+
+    RRF: sum of 1/(k + rank). Weighted RRF: the same with ``dense_weight`` and its
+    complement. Convex: ``w·dense + (1-w)·bm25`` on min-max normalised scores.
+    """
+    scores: dict[str, float] = {}
+    if method is FusionMethod.CONVEX:
+        for weight, ranked in ((dense_weight, dense), (1 - dense_weight, lexical)):
+            if not ranked:
+                continue
+            vals = np.array([s for _, s in ranked], dtype=np.float64)
+            lo, hi = float(vals.min()), float(vals.max())
+            span = hi - lo or 1.0
+            for cid, s in ranked:
+                scores[cid] = scores.get(cid, 0.0) + weight * ((s - lo) / span if hi > lo else 1.0)
+    else:
+        wd, wl = (
+            (dense_weight, 1 - dense_weight) if method is FusionMethod.WEIGHTED_RRF else (1.0, 1.0)
+        )
+        for weight, ranked in ((wd, dense), (wl, lexical)):
+            for rank, (cid, _) in enumerate(ranked, 1):
+                scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def make_llama_retriever(
+    retriever: Retriever, k: int | None = None, filters: Filters | None = None
+):  # noqa: ANN201
+    """A llama-index ``BaseRetriever`` over ``retriever`` (imported lazily: llama-index is heavy)."""
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    class LlamaHybridRetriever(BaseRetriever):
+        """Hybrid (dense + BM25) retrieval with provenance in each node's metadata."""
+
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            hits = retriever.search(query_bundle.query_str, k, filters=filters)
+            out = []
+            for h in hits:
+                meta = h.to_dict()
+                text = meta.pop("text")
+                node = TextNode(id_=h.chunk.chunk_id, text=text, metadata=meta)
+                node.excluded_embed_metadata_keys = list(meta)
+                node.excluded_llm_metadata_keys = [x for x in meta if x not in ("title", "section")]
+                out.append(NodeWithScore(node=node, score=h.score))
+            return out
+
+    return LlamaHybridRetriever()

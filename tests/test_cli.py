@@ -1,0 +1,104 @@
+"""The `assistant` command through its real entry point (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run(
+    args: list[str], data_dir: Path, stdin: str | None = None, corpus: Path | None = None
+) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_DATA_DIR"] = str(data_dir)
+    if corpus:
+        env["ASSISTANT_CORPUS_DIR"] = str(corpus)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("cli-data")
+    r = run(["ingest", "--json"], data)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert len(report["added"]) == 5 and report["failed"] == []
+    return data
+
+
+def test_search_json_contract(cli_index: Path) -> None:
+    r = run(["search", "carbon tax rate in 2026", "--k", "3", "--json"], cli_index)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["query"] == "carbon tax rate in 2026" and len(out["results"]) == 3
+    keys = {
+        "chunk_id",
+        "doc_id",
+        "title",
+        "section",
+        "page",
+        "published",
+        "text",
+        "start",
+        "end",
+        "score",
+    }
+    for res in out["results"]:
+        assert keys <= set(res)
+    assert any("S$45" in res["text"] for res in out["results"])
+
+
+def test_search_reads_queries_from_stdin_in_one_process(cli_index: Path) -> None:
+    r = run(
+        ["search", "-", "--k", "2"],
+        cli_index,
+        stdin="Joint Committee co-chairs\n\nPeru MOU signing date\n",
+    )
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["query"] for x in lines] == ["Joint Committee co-chairs", "Peru MOU signing date"]
+    assert all(len(x["results"]) == 2 for x in lines)
+
+
+def test_status_and_reingest_is_a_noop(cli_index: Path) -> None:
+    r = run(["ingest", "--json"], cli_index)
+    assert json.loads(r.stdout)["added"] == [] and len(json.loads(r.stdout)["unchanged"]) == 5
+    st = json.loads(run(["status", "--json"], cli_index).stdout)
+    assert st["documents"] == 5 and st["chunks"] > 0
+
+
+def test_bad_input_gives_clear_errors(cli_index: Path, tmp_path: Path) -> None:
+    r = run(["search", "x", "--from", "yesterday"], cli_index)
+    assert r.returncode == 2 and "--from must be a date" in r.stderr and "Traceback" not in r.stderr
+    r = run(["ingest", str(tmp_path / "missing.pdf")], cli_index)
+    assert r.returncode == 2 and "no such file" in r.stderr
+    (tmp_path / "empty.txt").write_text("")
+    r = run(["ingest", str(tmp_path / "empty.txt")], cli_index)
+    assert r.returncode == 1 and "empty.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_help() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant", "search", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0 and "--k" in r.stdout and "--country" in r.stdout
