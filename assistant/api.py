@@ -12,17 +12,18 @@ Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from assistant.answer import Answerer
 from assistant.config import Settings
 from assistant.embedding import Embedder, MiniLMEmbedder
 from assistant.ingest import IngestReport, Progress, ingest, remove_document
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore, DocRecord
-from assistant.types import Document, FusionMethod, Hit, RetrievalMode
+from assistant.types import Answer, Document, FusionMethod, Hit, RetrievalMode
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.settings, self.store, self.embedder)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self.settings, self.retriever, self.document)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -111,6 +116,32 @@ class Assistant:
     ) -> list[Hit]:
         """Ranked passages for ``query``. See :meth:`assistant.retrieval.Retriever.search`."""
         return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """A short cited answer, or an honest abstention. See :mod:`assistant.answer`.
+
+        Args:
+            question: the question; a follow-up is resolved against ``history``.
+            history: earlier turns, ``[{"role": "user"|"assistant", "content": str}, ...]``.
+            filters: restrict the passages used.
+        Raises:
+            QueryError: an empty or over-long question.
+        """
+        return self.answerer.ask(question, history, filters)
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, yielding the growing answer text and then the final Answer."""
+        return self.answerer.stream(question, history, filters)
 
     def documents(self) -> dict[str, DocRecord]:
         return self.retriever.snapshot().records

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,6 +77,8 @@ class Retriever:
         self.embedder = embedder
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        # The answer composer scores sentences against the same query vector.
+        self.query_vector = lru_cache(maxsize=512)(embedder.embed_query)
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, rebuilt when any process has changed the index."""
@@ -121,7 +124,7 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if mode is not RetrievalMode.BM25:
-            vec = self.embedder.embed_query(query)
+            vec = self.query_vector(query)
             dense = [
                 (cid, s) for cid, s in self.store.query(vec, pool + 8, allowed) if cid in snap.by_id
             ]

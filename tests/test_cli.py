@@ -102,3 +102,19 @@ def test_help() -> None:
         cwd=ROOT,
     )
     assert r.returncode == 0 and "--k" in r.stdout and "--country" in r.stdout
+
+
+def test_ask_json_and_batch(cli_index: Path) -> None:
+    r = run(["ask", "What is the carbon tax rate in 2026?", "--json"], cli_index)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["mode"] == "extractive" and not out["abstained"] and "S$45" in out["answer"]
+    assert out["citations"][0]["quote"] and out["latency_ms"] > 0
+    r = run(
+        ["ask", "-"],
+        cli_index,
+        stdin="Who signed the Singapore–Peru MOU?\n\nWhat price per tonne does Singapore pay for the 2.175 million tonnes?\n",
+    )
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(lines) == 2 and not lines[0]["abstained"] and lines[1]["abstained"]
+    assert lines[1]["related"]

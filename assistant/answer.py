@@ -1,0 +1,542 @@
+"""Question (+ history) → Answer. Extractive and grounded by default; an LLM when configured.
+
+The extractive composer picks the smallest set of sentences (or one list) from retrieved
+passages that covers the question, each followed by its citation marker. It abstains when
+no sentence covers the question's key terms well enough, or when the question asks for a
+kind of fact (a price, a date, a count, a name) that no candidate sentence contains.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.citations import cite_span
+from assistant.config import Settings
+from assistant.errors import QueryError
+from assistant.followup import condense
+from assistant.lexical import BM25Index
+from assistant.manifest import KNOWN_COUNTRIES
+from assistant.retrieval import Filters, Retriever, Snapshot
+from assistant.sentences import (
+    AnswerType,
+    Unit,
+    answer_type,
+    is_instruction_like,
+    is_pointer,
+    mentions_only_in_enumeration,
+    references,
+    satisfies,
+    strip_source,
+    sub_questions,
+    units_of,
+)
+from assistant.types import Answer, AnswerMode, BlockKind, Citation, Document, Hit
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+# Calibrated on the dev split of evals/gold/answers.jsonl (see evals/README.md).
+ANSWER_THRESHOLD = 0.47
+SECOND_MIN_GAIN = 0.2
+W_COVERAGE, W_SIMILARITY = 0.55, 0.45
+RETRIEVE_K = 8
+_QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much",
+    "doe", "does", "did", "do", "can", "could", "would", "should", "will", "is", "are", "was",
+    "were", "has", "have", "had", "the", "a", "an", "of", "to", "for", "in", "on", "and", "or",
+    "tell", "me", "about", "give", "list", "name", "say", "state", "any", "there",
+}  # fmt: skip
+_COUNT_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit: Unit
+    hit: Hit
+    rank: int
+    coverage: float
+    similarity: float
+    covered: frozenset[str]
+    typed: bool
+    score: float
+
+
+class Answerer:
+    """Answers questions from the index. Safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        document: Callable[[str], Document],
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.document = document
+        self._idf: tuple[str, dict[str, float], float] | None = None
+        self._unit_vecs: dict[tuple[str, int, int, str], np.ndarray] = {}
+        self._vec_lock = threading.Lock()
+
+    # -- public -----------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer ``question`` (a follow-up is resolved against ``history`` first)."""
+        t0 = time.perf_counter()
+        question = _validate(question)
+        standalone = condense(question, history or [])
+        hits = self.retriever.search(standalone, RETRIEVE_K, filters=filters)
+        answer = self._extractive(question, standalone, hits)
+        if self.settings.llm_base_url:
+            from assistant.llm import llm_answer
+
+            answer = llm_answer(self.settings, answer, standalone, hits, self.document)
+        return replace(answer, latency_ms=(time.perf_counter() - t0) * 1000)
+
+    def stream(
+        self, question: str, history: list[dict] | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows, then the final Answer."""
+        answer = self.ask(question, history, filters)
+        words = re.split(r"(\s+)", answer.answer)
+        text = ""
+        for i in range(0, len(words), 6):
+            text += "".join(words[i : i + 6])
+            yield text
+        yield answer
+
+    # -- extractive -------------------------------------------------------------------------
+
+    def _extractive(self, question: str, standalone: str, hits: list[Hit]) -> Answer:
+        parts = sub_questions(standalone)
+        related = tuple(hits[:3])
+        chosen: list[Candidate] = []
+        conflict = False
+        names = _countries_in(parts[0])
+        for i, part in enumerate(parts):
+            # Each part of a multi-part question is answered on its own; a later part that
+            # names no country inherits the first part's ("..., and when was it signed?").
+            if i and names and not _countries_in(part):
+                part = f"{part.rstrip('?')} ({', '.join(names)})?"
+            part_hits = (
+                hits
+                if len(parts) == 1
+                else self._merge(hits, self.retriever.search(part, RETRIEVE_K))
+            )
+            picked, is_conflict = self._answer_part(part, part_hits, single=len(parts) == 1)
+            conflict = conflict or is_conflict
+            for c in picked:
+                if all(
+                    c.unit.start != x.unit.start or c.unit.doc_id != x.unit.doc_id for x in chosen
+                ):
+                    chosen.append(c)
+        if not chosen:
+            return abstention(question, standalone, related)
+
+        citations: list[Citation] = []
+        texts: list[str] = []
+        for i, c in enumerate(chosen):
+            doc = self.document(c.unit.doc_id)
+            cit = cite_span(len(citations) + 1, doc, c.unit.start, c.unit.end, c.hit.chunk.chunk_id)
+            citations.append(cit)
+            text = _render(c.unit, doc)
+            if conflict and i == 1:
+                texts.append(
+                    f"An older source ({c.hit.chunk.title}, {_date_str(c.hit)}) gives a different "
+                    f"figure: {text} [{cit.n}]"
+                )
+            else:
+                texts.append(f"{text} [{cit.n}]")
+        return Answer(
+            question=question,
+            answer=" ".join(texts),
+            abstained=False,
+            mode=AnswerMode.EXTRACTIVE,
+            citations=tuple(citations),
+            related=(),
+            standalone_question=standalone if standalone != question else None,
+        )
+
+    def _answer_part(
+        self, question: str, hits: list[Hit], single: bool
+    ) -> tuple[list[Candidate], bool]:
+        """The sentences that answer one (sub-)question, and whether they conflict."""
+        question = strip_source(question)
+        kind = answer_type(question)
+        terms = self._terms(question)
+        weights = self._weights(terms, question)
+        candidates = self._candidates(question, kind, terms, weights, hits)
+        typed = [c for c in candidates if c.typed]
+        best = max(typed, key=lambda c: c.score, default=None)
+        if best is None or best.score < ANSWER_THRESHOLD:
+            return [], False
+        if kind is AnswerType.LIST or best.unit.list_intro or best.unit.kind in _ITEM_KINDS:
+            listed = self._whole_list(best)
+            if listed is not None:
+                return [listed], False
+        conflict = self._conflict(best, typed, kind)
+        if conflict is not None:
+            return sorted([best, conflict], key=lambda c: _date_key(c.hit), reverse=True), True
+        if not single and kind is not AnswerType.LIST:
+            return [best], False
+        return [best, *self._complements(best, candidates, weights)], False
+
+    def diagnose(
+        self, question: str, history: list[dict] | None = None, top: int = 5
+    ) -> list[dict]:
+        """The best candidate sentences per part of the question, with their features.
+
+        For developers and the eval report: it shows why an answer was given or withheld.
+        """
+        standalone = condense(_validate(question), history or [])
+        hits = self.retriever.search(standalone, RETRIEVE_K)
+        out = []
+        for part in sub_questions(standalone):
+            kind = answer_type(part)
+            terms = self._terms(part)
+            cands = self._candidates(part, kind, terms, self._weights(terms, part), hits)
+            for c in sorted(cands, key=lambda c: -c.score)[:top]:
+                out.append(
+                    {
+                        "part": part,
+                        "kind": str(kind),
+                        "score": round(c.score, 4),
+                        "coverage": round(c.coverage, 4),
+                        "similarity": round(c.similarity, 4),
+                        "typed": c.typed,
+                        "doc_id": c.unit.doc_id,
+                        "text": c.unit.text[:160],
+                    }
+                )
+        return out
+
+    @staticmethod
+    def _merge(a: list[Hit], b: list[Hit]) -> list[Hit]:
+        seen = {h.chunk.chunk_id for h in b}
+        return b + [h for h in a if h.chunk.chunk_id not in seen]
+
+    def _candidates(
+        self,
+        question: str,
+        kind: AnswerType,
+        terms: list[str],
+        weights: dict[str, float],
+        hits: list[Hit],
+    ) -> list[Candidate]:
+        total = sum(weights.values()) or 1.0
+        focus = _countries_in(question)
+        refs = references(question)
+        anchors = _anchors(question)
+        qvec = self.retriever.query_vector(question)
+        units: list[tuple[int, Hit, Unit, Document]] = []
+        for rank, hit in enumerate(hits, 1):
+            doc = self.document(hit.chunk.doc_id)
+            for unit in units_of(doc, hit.chunk.start, hit.chunk.end):
+                units.append((rank, hit, unit, doc))
+        vecs = self._unit_vectors([(u, d) for _, _, u, d in units])
+        out: list[Candidate] = []
+        for (rank, hit, unit, doc), vec in zip(units, vecs, strict=True):
+            block = doc.text[unit.block_start : unit.block_end]
+            own = set(self._tokens(unit.text))
+            heading = set(self._tokens(f"{hit.chunk.title} {hit.chunk.section}"))
+            near = set(self._tokens(block))
+            covered = frozenset(t for t in terms if t in own)
+            coverage = (
+                sum(weights[t] for t in covered)
+                + 0.75 * sum(weights[t] for t in terms if t in heading and t not in own)
+                + 0.5
+                * sum(weights[t] for t in terms if t in near and t not in own and t not in heading)
+            ) / total
+            similarity = float(np.dot(qvec, vec))
+            # A sentence that introduces a list is judged with the list it introduces.
+            body = self._list_text(doc, unit) if unit.list_intro else unit.text
+            typed = satisfies(kind, body)
+            if kind is AnswerType.LIST:
+                # a list answer is a list: an introducing sentence, an item, or an enumeration
+                typed = (
+                    unit.list_intro
+                    or unit.kind in _ITEM_KINDS
+                    or unit.text.count(",") >= 2
+                    or len(_NAMES.findall(unit.text)) >= 2
+                )
+            if is_pointer(unit.text) or is_instruction_like(unit.text):
+                typed = False  # "Please see Annex B" sends the reader elsewhere; injected
+                # instructions in a document are data and never presented as an answer
+            for ref in refs:
+                inside = ref.lower() in f"{hit.chunk.title} {hit.chunk.section}".lower()
+                if not inside and not _asks_for_name(question):
+                    typed = False  # the passage names "Annex A" but is not from it
+            context = f"{block} {hit.chunk.title} {hit.chunk.section}".lower()
+            penalty = 1.0
+            # A date or number the question states must be where the answer is.
+            dated = f"{context} {doc.meta.published.strftime('%B %Y') if doc.meta.published else ''}".lower()
+            if any(a not in dated for a in anchors):
+                penalty = 0.6
+            for country in focus:
+                in_unit = re.search(rf"\b{re.escape(country)}\b", unit.text, re.I)
+                # A document about few countries (a country's eligibility list) is about
+                # each of them throughout, even where a sentence does not name it.
+                about = len(doc.meta.countries) <= 3 and country in doc.meta.countries
+                if not in_unit and country.lower() not in context and not about:
+                    penalty = 0.6  # a passage about some other country
+                elif (
+                    in_unit
+                    and kind not in (AnswerType.COUNT, AnswerType.GENERAL)
+                    and not _asks_which_countries(question)
+                    and mentions_only_in_enumeration(unit.text, country)
+                ):
+                    typed = False  # named only in a list: the sentence is not about it
+            score = penalty * (W_COVERAGE * coverage + W_SIMILARITY * similarity) + 0.03 / rank
+            out.append(Candidate(unit, hit, rank, coverage, similarity, covered, typed, score))
+        return out
+
+    def _unit_vectors(self, units: list[tuple[Unit, Document]]) -> list[np.ndarray]:
+        keys = [(u.doc_id, u.start, u.end, d.content_hash) for u, d in units]
+        missing = [i for i, k in enumerate(keys) if k not in self._unit_vecs]
+        if missing:
+            vecs = self.retriever.embedder.embed_documents([units[i][0].text for i in missing])
+            with self._vec_lock:
+                for i, v in zip(missing, vecs, strict=True):
+                    self._unit_vecs[keys[i]] = v
+        return [self._unit_vecs[k] for k in keys]
+
+    def _complements(
+        self, best: Candidate, candidates: list[Candidate], weights: dict[str, float]
+    ) -> list[Candidate]:
+        """Up to two more sentences that cover key terms the best one leaves out."""
+        total = sum(weights.values()) or 1.0
+        covered = set(best.covered)
+        chosen: list[Candidate] = []
+        length = len(best.unit.text)
+
+        def gain(c: Candidate) -> float:
+            return sum(weights[t] for t in c.covered - covered) / total
+
+        for _ in range(2):
+            pool = [
+                c for c in candidates
+                if c.unit != best.unit and c not in chosen and c.typed and gain(c) >= SECOND_MIN_GAIN
+                and c.coverage >= 0.5 * best.coverage
+            ]  # fmt: skip
+            if not pool:
+                break
+            nxt = max(pool, key=lambda c: (gain(c), c.score))
+            if length + len(nxt.unit.text) > 420:
+                break
+            chosen.append(nxt)
+            covered |= nxt.covered
+            length += len(nxt.unit.text)
+        return chosen
+
+    def _conflict(
+        self, best: Candidate, typed: list[Candidate], kind: AnswerType
+    ) -> Candidate | None:
+        """A strong sentence from another, differently dated document giving another figure."""
+        if kind is not AnswerType.COUNT:
+            return None
+        mine = _numbers(best.unit.text)
+        for c in sorted(typed, key=lambda c: -c.score):
+            if c.unit.doc_id == best.unit.doc_id or c.coverage < 0.7 * best.coverage:
+                continue
+            if c.hit.chunk.published == best.hit.chunk.published:
+                continue
+            theirs = _numbers(c.unit.text)
+            if mine and theirs and not (mine & theirs) and _shares_subject(best.covered, c.covered):
+                return c
+        return None
+
+    @staticmethod
+    def _is_conflict(chosen: list[Candidate]) -> bool:
+        return (
+            len(chosen) == 2
+            and chosen[0].unit.doc_id != chosen[1].unit.doc_id
+            and bool(_numbers(chosen[0].unit.text) and _numbers(chosen[1].unit.text))
+            and not (_numbers(chosen[0].unit.text) & _numbers(chosen[1].unit.text))
+        )
+
+    def _list_text(self, doc: Document, unit: Unit) -> str:
+        items = []
+        for b in doc.blocks:
+            if b.start < unit.block_end:
+                continue
+            if b.kind not in _ITEM_KINDS:
+                break
+            items.append(doc.text[b.start : b.end])
+        return " ".join([unit.text, *items])
+
+    def _whole_list(self, best: Candidate) -> Candidate | None:
+        """The list the best unit belongs to (its introducing sentence and items) as one unit."""
+        doc = self.document(best.unit.doc_id)
+        blocks = list(doc.blocks)
+        idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
+        if idx is None:
+            return None
+        items = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
+        start_i = idx
+        if blocks[idx].kind in items:
+            while start_i > 0 and blocks[start_i - 1].kind is blocks[idx].kind:
+                start_i -= 1
+            if start_i > 0 and blocks[start_i - 1].kind is BlockKind.PARAGRAPH:
+                start_i -= 1
+        end_i = start_i + 1 if blocks[start_i].kind is BlockKind.PARAGRAPH else start_i
+        while end_i < len(blocks) and blocks[end_i].kind in items:
+            end_i += 1
+        if end_i - start_i < 2:
+            return None
+        first = blocks[start_i]
+        s = (
+            best.unit.start
+            if first.start == best.unit.block_start
+            and first.kind is BlockKind.PARAGRAPH
+            and best.unit.list_intro
+            else first.start
+        )
+        e = blocks[end_i - 1].end
+        unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, first.start, e, True)
+        return replace(best, unit=unit)
+
+    # -- term statistics ----------------------------------------------------------------------
+
+    def _tokens(self, text: str) -> list[str]:
+        return [_SYNONYMS.get(t, t) for t in self._tokenizer().tokenize(text)]
+
+    def _tokenizer(self) -> BM25Index:
+        return self.retriever.snapshot().bm25
+
+    def _terms(self, question: str) -> list[str]:
+        seen: dict[str, None] = {}
+        for t in self._tokens(question):
+            if t not in _QUESTION_WORDS:
+                seen[t] = None
+        return list(seen)
+
+    def _weights(self, terms: list[str], question: str = "") -> dict[str, float]:
+        """IDF weight per term; a multi-word name ("Papua New Guinea") counts as one term."""
+        snap = self.retriever.snapshot()
+        df, n = self._df(snap)
+        w = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+        for name in _countries_in(question):
+            parts = [t for t in self._tokens(name) if t in w]
+            for t in parts:
+                w[t] /= len(parts)
+        return w
+
+    def _df(self, snap: Snapshot) -> tuple[dict[str, float], float]:
+        if self._idf is None or self._idf[0] != snap.generation:
+            df: dict[str, float] = {}
+            for c in snap.chunks:
+                for t in set(self._tokens(c.text)):
+                    df[t] = df.get(t, 0) + 1
+            self._idf = (snap.generation, df, float(len(snap.chunks)))
+        return self._idf[1], self._idf[2]
+
+
+# Stems that mean the same thing in rules and agreements ("excluded" ~ "except").
+_SYNONYMS = {"exclud": "except", "exclus": "except", "exempt": "except", "permit": "allow",
+    "ratio": "share", "proport": "share", "percentag": "share"}  # fmt: skip
+# Proper names joined in a sentence ("with Plan Vivo and Global Carbon Council").
+_NAMES = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&-]+(?:\s+(?:of\s+)?[A-Z][\w&-]+)*")
+_ITEM_KINDS = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
+_DEMONYMS = {"Peruvian": "Peru", "Ghanaian": "Ghana", "Bhutanese": "Bhutan", "Chilean": "Chile",
+    "Rwandan": "Rwanda", "Thai": "Thailand", "Vietnamese": "Vietnam", "Mongolian": "Mongolia",
+    "Paraguayan": "Paraguay", "Cambodian": "Cambodia", "Singaporean": "Singapore", "PNG": "Papua New Guinea"}  # fmt: skip
+
+
+def _anchors(question: str) -> list[str]:
+    """Years, days and months a question states ("in December 2023", "on 31 March 2025")."""
+    months = re.findall(
+        r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b",
+        question,
+    )
+    years = re.findall(r"\b(?:19|20)\d\d\b", question)
+    return [m.lower() for m in months] + years
+
+
+def _asks_for_name(question: str) -> bool:
+    return bool(
+        re.search(
+            r"\b(called|titled|title|name of|what is annex|what does annex \w+ cover)\b",
+            question,
+            re.I,
+        )
+    )
+
+
+def _asks_which_countries(question: str) -> bool:
+    return bool(
+        re.search(r"\b(which|what|list|name)\b.*\b(countries|partners|nations)\b", question, re.I)
+    )
+
+
+def _countries_in(text: str) -> list[str]:
+    found = [c for c in KNOWN_COUNTRIES if re.search(rf"\b{re.escape(c)}\b", text, re.I)]
+    found += [v for k, v in _DEMONYMS.items() if re.search(rf"\b{k}\b", text)]
+    return list(dict.fromkeys(found))
+
+
+def _validate(question: str) -> str:
+    q = " ".join((question or "").split())
+    q = "".join(ch for ch in q if ch.isprintable())
+    if not q:
+        raise QueryError("The question is empty: type a question about the documents.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QueryError(
+            f"The question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask a shorter question."
+        )
+    return q
+
+
+def abstention(question: str, standalone: str, related: tuple[Hit, ...]) -> Answer:
+    return Answer(
+        question=question,
+        answer=(
+            "The documents do not state this. "
+            f"I found no passage that answers “{standalone.rstrip('?')}?”"
+            + ("; the closest passages are listed as related." if related else ".")
+        ),
+        abstained=True,
+        mode=AnswerMode.EXTRACTIVE,
+        citations=(),
+        related=related,
+        standalone_question=standalone if standalone != question else None,
+    )
+
+
+def _render(unit: Unit, doc: Document) -> str:
+    text = doc.text[unit.start : unit.end]
+    return text if "\n" in text and unit.list_intro else " ".join(text.split())
+
+
+def _numbers(text: str) -> set[int]:
+    nums = {int(n) for n in re.findall(r"\b(\d{1,3})\b", text)}
+    nums |= {v for w, v in _COUNT_WORDS.items() if re.search(rf"\b{w}\b", text, re.I)}
+    return nums
+
+
+def _shares_subject(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) >= max(1, min(len(a), len(b)) // 2)
+
+
+def _date_key(hit: Hit) -> str:
+    return hit.chunk.published.isoformat() if hit.chunk.published else ""
+
+
+def _date_str(hit: Hit) -> str:
+    p = hit.chunk.published
+    return p.strftime("%-d %B %Y") if p else "undated"

@@ -1,0 +1,77 @@
+"""Compliance tools for Singapore's International Carbon Credit (ICC) framework.
+
+Rule-based and document-grounded, no LLM: the rules live in ``corpus/rules/*.yaml``, every
+rule carries a verbatim quote of the corpus, and every answer cites the clauses behind it.
+
+    check_eligibility(host_country, programme, methodology, published=None, category=None)
+        → EligibilityResult   verdict, reasons, conditions, citations, missing inputs
+    calculate_offset(emissions, year) → OffsetResult   rate, max ICCs (5%), value offset
+    agreement_table() → AgreementTable                 MOUs / IAs by partner, with sources
+    parse_intent(text) → EligibilityQuery | OffsetQuery | None   for the chat
+    load_rules(corpus_dir) → RuleBook                  loaded and checked once per folder
+"""
+
+from __future__ import annotations
+
+from assistant.compliance.agreements import agreement_table, agreements_for
+from assistant.compliance.eligibility import check_eligibility, check_query
+from assistant.compliance.intent import parse_intent
+from assistant.compliance.models import (
+    AgreementCount,
+    AgreementEntry,
+    AgreementKind,
+    AgreementRow,
+    AgreementStatus,
+    AgreementTable,
+    ComplianceInputError,
+    EligibilityQuery,
+    EligibilityResult,
+    Finding,
+    OffsetQuery,
+    OffsetResult,
+    SourceRef,
+    Verdict,
+)
+from assistant.compliance.offset import calculate_offset
+from assistant.compliance.rules import RuleBook, RulesError, clear_cache, load_rules
+
+__all__ = [
+    "AgreementCount",
+    "AgreementEntry",
+    "AgreementKind",
+    "AgreementRow",
+    "AgreementStatus",
+    "AgreementTable",
+    "ComplianceInputError",
+    "EligibilityQuery",
+    "EligibilityResult",
+    "Finding",
+    "OffsetQuery",
+    "OffsetResult",
+    "RuleBook",
+    "RulesError",
+    "SourceRef",
+    "Verdict",
+    "agreement_table",
+    "agreements_for",
+    "calculate_offset",
+    "check_eligibility",
+    "check_query",
+    "clear_cache",
+    "load_rules",
+    "parse_intent",
+    "run_query",
+]
+
+
+def run_query(
+    query: EligibilityQuery | OffsetQuery, *, rules: RuleBook | None = None
+) -> EligibilityResult | OffsetResult | None:
+    """Answer a query from :func:`parse_intent`. None for an offset query without a year or an
+    amount (the chat should ask for it: the calculator never guesses a year).
+    """
+    if isinstance(query, EligibilityQuery):
+        return check_query(query, rules=rules)
+    if query.emissions is None or query.year is None:
+        return None
+    return calculate_offset(query.emissions, query.year, rules=rules)

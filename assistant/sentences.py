@@ -1,0 +1,198 @@
+"""Answerable units of text and what a question asks for. Pure functions, no I/O.
+
+A unit is a sentence of a paragraph, a list item or a table row, with offsets into its
+document's text. Headings and captions are never units: they are not statements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assistant.types import BlockKind, Document
+
+# Abbreviations and version numbers must not end a sentence ("v1.1", "No. 5", "e.g. X").
+_ABBREV = r"(?<!\bNo)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bv)"
+_PARA_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
+_SPLIT = re.compile(_ABBREV + r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9“\"(])")
+
+
+@dataclass(frozen=True)
+class Unit:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    kind: BlockKind
+    block_start: int  # the enclosing block, for context
+    block_end: int
+    list_intro: bool = False  # a sentence that introduces a list ("... except:")
+
+
+def units_of(doc: Document, start: int, end: int) -> list[Unit]:
+    """Sentence-level units of ``doc.text[start:end]`` (blocks overlapping the span)."""
+    out: list[Unit] = []
+    for b in doc.blocks:
+        if b.end <= start or b.start >= end:
+            continue
+        if b.kind in (BlockKind.HEADING, BlockKind.CAPTION):
+            continue
+        text = doc.text[b.start : b.end]
+        if b.kind in (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW):
+            s = b.start + (2 if text.startswith("• ") else 0)
+            out.append(Unit(doc.doc_id, s, b.end, doc.text[s : b.end], b.kind, b.start, b.end))
+            continue
+        # A printed paragraph number ("2.") is provenance, not part of the statement.
+        pos = m.end() if b.number and (m := _PARA_NUMBER.match(text)) else 0
+        for m in [*_SPLIT.finditer(text, pos), None]:
+            cut = m.end() if m else len(text)
+            piece = text[pos:cut].strip()
+            if len(piece.split()) >= 4:  # "19 Dec 2023" and stray fragments are not statements
+                s = b.start + pos + (len(text[pos:cut]) - len(text[pos:cut].lstrip()))
+                e = s + len(piece)
+                out.append(
+                    Unit(
+                        doc.doc_id, s, e, piece, b.kind, b.start, b.end,
+                        list_intro=bool(re.search(r"(:|\bexcept)\s*$", piece)),
+                    )
+                )  # fmt: skip
+            pos = cut
+    return out
+
+
+class AnswerType(StrEnum):
+    PERCENT = "percent"
+    MONEY = "money"
+    DATE = "date"
+    COUNT = "count"
+    PERSON = "person"
+    LOCATION = "location"
+    FREQUENCY = "frequency"
+    LIST = "list"
+    GENERAL = "general"
+
+
+_TYPE_RULES: list[tuple[AnswerType, re.Pattern]] = [
+    (AnswerType.MONEY, re.compile(r"\b(price|cost|costs|fee|fees|pay|paying|paid|how much .*(cost|pay)|tax rate|rate of (the )?carbon tax|per tonne)\b", re.I)),
+    (AnswerType.PERCENT, re.compile(r"\b(what share|what percentage|what proportion|what portion|per ?cent|percentage|how much of)\b", re.I)),
+    (AnswerType.DATE, re.compile(r"^\s*(when|by when|since when)\b|\b(what|which) (date|day|month|year)\b|\bin which year\b|\bdeadline\b", re.I)),
+    (AnswerType.COUNT, re.compile(r"\bhow many\b|\bnumber of\b", re.I)),
+    (AnswerType.PERSON, re.compile(r"^\s*(and )?(who|whom)\b|\bwhich (minister|official|person|people|agency|ministry|body|organisation|organization)\b", re.I)),
+    (AnswerType.LOCATION, re.compile(r"^\s*(and )?where\b|\bin which (city|country|place|venue)\b", re.I)),
+    (AnswerType.FREQUENCY, re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
+    (AnswerType.LIST, re.compile(r"\b(which|what)\s+(?:\w+\s+){0,2}(countries|programmes|programs|methodologies|project types|standards|principles|activities|exclusions|exceptions|steps|stages|conditions|criteria|requirements|members|partners)\b|^\s*list\b|\bwhat are the\b", re.I)),
+]  # fmt: skip
+
+_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+_HAS = {
+    AnswerType.MONEY: re.compile(
+        r"(S\$|US\$|\$|USD|SGD|€|£)\s?\d|\b\d[\d,.]*\s?(dollars|per tonne)\b", re.I
+    ),
+    AnswerType.LOCATION: re.compile(r"\b(in|at)\s+(the\s+)?[A-Z][a-z]+"),
+    AnswerType.FREQUENCY: re.compile(
+        r"\b(annually|yearly|monthly|weekly|quarterly|once|twice|every|per (year|month)|times a)\b",
+        re.I,
+    ),
+    AnswerType.PERCENT: re.compile(r"\d\s?%|\bper ?cent\b|\bpercent\b", re.I),
+    AnswerType.DATE: re.compile(rf"\b{_MONTHS}\b|\b(19|20)\d\d\b", re.I),
+    AnswerType.COUNT: re.compile(
+        r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|fifteen|twenty|thirty)\b",
+        re.I,
+    ),
+    # A named person or body doing something: a title, or "by"/"with" + a proper name.
+    AnswerType.PERSON: re.compile(
+        r"\b(Minister|Director|President|Secretary|Chair|Ministry|Agency|NEA|MSE|MTI|NCCS)\b|\bby\s+(the\s+)?[A-Z][a-z]+"
+    ),
+}
+
+
+def answer_type(question: str) -> AnswerType:
+    for kind, rx in _TYPE_RULES:
+        if rx.search(question):
+            return kind
+    return AnswerType.GENERAL
+
+
+def satisfies(kind: AnswerType, text: str) -> bool:
+    """Does ``text`` contain the kind of thing the question asks for?"""
+    rx = _HAS.get(kind)
+    return True if rx is None else bool(rx.search(text))
+
+
+def mentions_only_in_enumeration(text: str, entity: str) -> bool:
+    """True when ``entity`` appears in ``text`` only as one item of a list of 3+ names."""
+    for m in re.finditer(re.escape(entity), text, re.I):
+        window = text[max(0, m.start() - 80) : m.end() + 80]
+        items = re.findall(r"(?:^|,|:|\band\b)\s*([A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*)", window)
+        if len(items) < 3:
+            return False
+    return bool(re.search(re.escape(entity), text, re.I))
+
+
+_POINTER = re.compile(
+    r"\b(please see|see annex|see table|refer to|can be found|more details|is available at|"
+    r"has been published on|for further details|read more|read our)\b",
+    re.I,
+)
+
+
+def is_pointer(text: str) -> bool:
+    """A sentence that sends the reader elsewhere ("Please see Annex B ...") answers nothing.
+
+    Only when the pointer is what the sentence is about: it opens the sentence, or the
+    sentence is short. "... requires ICCs (see Annex A) to meet seven principles" is a fact.
+    """
+    text = re.sub(r"\([^)]*\)", "", text)  # "(see Annex A)" is an aside, not the point
+    m = _POINTER.search(text)
+    if not m:
+        return False
+    return len(text[: m.start()].split()) <= 3 or len(text.split()) <= 14
+
+
+_REFERENCE = re.compile(
+    r"\b(Annex|Appendix|Article|Schedule|Table|Section|Chapter)\s+([A-Z0-9]{1,3})\b"
+)
+
+
+def references(text: str) -> list[str]:
+    """Named parts of documents: "Annex A", "Table 1", "Article 6" (Article 6 is the treaty's)."""
+    refs = [f"{m.group(1)} {m.group(2)}" for m in _REFERENCE.finditer(text)]
+    return [r for r in refs if r not in ("Article 6",)]
+
+
+_SPLIT_PARTS = re.compile(
+    r",?\s+and\s+(?=(?:(?:from|by|in|under|to|for|on|at|since)\s+)?"
+    r"(?:who|whom|what|when|which|how|where|why|is|are|does|did|has|have|can)\b)",
+    re.I,
+)
+_SOURCE_PHRASE = re.compile(
+    r",?\s*(according to|as (stated|reported|described) (in|by)|in the view of)\s+(the\s+)?[^,?]*?"
+    r"(article|release|page|document|website|list|report|factsheet)\b",
+    re.I,
+)
+
+
+def strip_source(question: str) -> str:
+    """Drop "according to the RECCESSARY article": it names a source, not what is asked."""
+    return _SOURCE_PHRASE.sub("", question).strip()
+
+
+def sub_questions(question: str) -> list[str]:
+    """Split "Who signed X, and when was Y signed?" into its parts (one part if it has one)."""
+    parts = [p.strip(" ,?") for p in _SPLIT_PARTS.split(question) if p and p.strip(" ,?")]
+    return [p + "?" for p in parts] if len(parts) > 1 else [question]
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b|\bact as\b"
+    r"|\b(respond|reply|answer|say)\s+(only\s+)?(with|that)\b.{0,60}\b(instead|regardless)\b"
+    r"|^\s*(system|assistant|user)\s*:",
+    re.I,
+)
+
+
+def is_instruction_like(text: str) -> bool:
+    """Text that addresses an AI as instructions (prompt injection). Never an answer."""
+    return bool(_INSTRUCTION.search(text))
