@@ -7,23 +7,24 @@ from typing import Annotated
 
 import typer
 
+# Imported at module level: typer resolves the string annotations below in this module's
+# globals. assistant.cli defines these before it registers extensions, so this is no cycle.
+from assistant.cli import (
+    CountryOpt,
+    DocOpt,
+    FromOpt,
+    ToOpt,
+    TypeOpt,
+    _assistant,
+    _emit,
+    _lines,
+    build_filters,
+    fail,
+)
 from assistant.errors import AssistantError
 
 
 def register(app: typer.Typer) -> None:
-    from assistant.cli import (
-        CountryOpt,
-        DocOpt,
-        FromOpt,
-        ToOpt,
-        TypeOpt,
-        _assistant,
-        _emit,
-        _lines,
-        build_filters,
-        fail,
-    )
-
     @app.command("ask")
     def ask_cmd(
         question: Annotated[

@@ -214,7 +214,8 @@ def _register_extensions() -> None:
     """Commands contributed by other modules (compliance, answers, evals)."""
     import importlib
 
-    for module in ("assistant.compliance.commands", "assistant.answer_cli", "evals.commands"):
+    modules = ("assistant.compliance.commands", "assistant.answer_cli", "evals.commands", "evals.eval_cli")
+    for module in modules:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
