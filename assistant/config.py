@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     # Retrieval.
     top_k: int = Field(default=5, ge=1, le=100)
     candidates: int = Field(default=50, ge=1, le=1000, description="Per-retriever pool size.")
-    fusion: FusionMethod = FusionMethod.RRF
-    rrf_k: int = Field(default=60, ge=1)
-    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Tuned on SciFact train (809 queries), checked on the corpus gold set: a convex
+    # combination of min-max normalised scores beat RRF (nDCG@10 0.738 vs 0.717), with the
+    # best weight 0.45 at both 50 and 150 candidates; RRF itself does better with k=10 than 60.
+    fusion: FusionMethod = FusionMethod.CONVEX
+    rrf_k: int = Field(default=10, ge=1)
+    dense_weight: float = Field(default=0.45, ge=0.0, le=1.0)
     embed_batch_size: int = Field(default=32, ge=1)
 
     # Chunking.

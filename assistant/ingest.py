@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from assistant.embedding import Embedder
 from assistant.errors import IngestError
 from assistant.loaders import iter_files, load_file
 from assistant.manifest import entry_for
-from assistant.store import ChromaStore
-from assistant.types import Chunk
+from assistant.store import ChromaStore, DocRecord
+from assistant.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,87 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{head}\n{chunk.text}" if head else chunk.text
 
 
+@dataclass
+class IndexResult:
+    """What :func:`index_documents` did, by document id."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def index_documents(
+    docs: Sequence[Document],
+    settings: Settings,
+    store: ChromaStore,
+    embedder: Embedder,
+    *,
+    records: dict[str, DocRecord] | None = None,
+    bump: bool = True,
+    progress: bool = False,
+    batch_docs: int = 128,
+) -> IndexResult:
+    """Chunk, embed and store already-loaded documents, skipping those whose hash is indexed.
+
+    The shared write path of :func:`ingest` and the benchmarks. Documents are processed in
+    batches of ``batch_docs`` so that embedding runs in full model batches; within a batch the
+    crash-safe order of the module docstring holds (chunks, then document rows, then stale
+    chunks of replaced versions deleted).
+
+    Args:
+        docs: documents with unique ids.
+        records: the store's current document records, if the caller already has them.
+        bump: bump the index generation when anything was written, so readers see it.
+        progress: show a progress bar (in chunks embedded and stored).
+    """
+    from tqdm.auto import tqdm
+
+    records = store.records() if records is None else records
+    result = IndexResult()
+    todo: list[tuple[Document, list[Chunk]]] = []
+    for doc in docs:
+        old = records.get(doc.doc_id)
+        if old is not None and old.content_hash == doc.content_hash:
+            result.unchanged.append(doc.doc_id)
+        else:
+            todo.append((doc, chunk_document(doc, settings.chunk_chars)))
+    total = sum(len(chunks) for _, chunks in todo)
+    bar = tqdm(total=total, desc="Indexing", unit="chunk", disable=not progress or not total)
+    for s in range(0, len(todo), batch_docs):
+        batch = todo[s : s + batch_docs]
+        chunks = [c for _, doc_chunks in batch for c in doc_chunks]
+        # One embedding call per batch: per-document calls would leave model batches mostly empty.
+        vectors = embedder.embed_documents([embedding_text(c) for c in chunks])
+        store.add_chunks(chunks, vectors)
+        for doc, doc_chunks in batch:
+            store.put_document(doc, len(doc_chunks))
+        replaced = {d.doc_id: d.content_hash for d, _ in batch if d.doc_id in records}
+        # A new document's only possible leftovers are orphans, swept by remove_orphans().
+        if replaced:
+            by_doc = store.chunk_ids_by_doc()
+            store.delete_chunks(
+                [
+                    cid
+                    for doc_id, digest in replaced.items()
+                    for cid, h in by_doc.get(doc_id, [])
+                    if h != digest
+                ]
+            )
+        for doc, _ in batch:
+            (result.updated if doc.doc_id in records else result.added).append(doc.doc_id)
+        result.chunks_written += len(chunks)
+        bar.update(len(chunks))
+    bar.close()
+    if bump and result.changed:
+        store.bump_generation()
+    return result
+
+
 def ingest(
     paths: Iterable[Path],
     settings: Settings,
@@ -88,7 +169,7 @@ def ingest(
     files = iter_files(paths)
     report = IngestReport()
     records = store.records()
-    report.orphans_removed = _remove_orphans(store, records)
+    report.orphans_removed = remove_orphans(store, records)
     manifests: dict = {}
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="Ingesting", unit="file", disable=not progress)
@@ -117,15 +198,10 @@ def ingest(
             report.unchanged.append(doc_id)
             bar.update(1)
             continue
-        chunks = chunk_document(doc, settings.chunk_chars)
-        vectors = embedder.embed_documents([embedding_text(c) for c in chunks], progress=progress)
-        store.add_chunks(chunks, vectors)
-        store.put_document(doc, len(chunks))
-        stale = [
-            cid for cid, h in store.chunk_ids_by_doc().get(doc_id, []) if h != doc.content_hash
-        ]
-        store.delete_chunks(stale)
-        report.chunks_written += len(chunks)
+        written = index_documents(
+            [doc], settings, store, embedder, records=records, bump=False, progress=progress
+        )
+        report.chunks_written += written.chunks_written
         (report.updated if old is not None else report.added).append(doc_id)
         bar.update(1)
     bar.close()
@@ -153,7 +229,7 @@ def remove_document(store: ChromaStore, doc_id: str) -> int:
     return len(ids)
 
 
-def _remove_orphans(store: ChromaStore, records: dict) -> int:
+def remove_orphans(store: ChromaStore, records: dict[str, DocRecord]) -> int:
     """Delete chunks left by an interrupted run: no document row, or another hash."""
     orphans: list[str] = []
     for doc_id, rows in store.chunk_ids_by_doc().items():
