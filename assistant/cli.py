@@ -214,7 +214,12 @@ def _register_extensions() -> None:
     """Commands contributed by other modules (compliance, answers, evals)."""
     import importlib
 
-    modules = ("assistant.compliance.commands", "assistant.answer_cli", "evals.commands", "evals.eval_cli")
+    modules = (
+        "assistant.compliance.commands",
+        "assistant.answer_cli",
+        "evals.commands",
+        "evals.eval_cli",
+    )
     for module in modules:
         try:
             mod = importlib.import_module(module)
