@@ -22,7 +22,7 @@ from assistant.citations import cite_span
 from assistant.config import Settings
 from assistant.errors import QueryError
 from assistant.followup import condense
-from assistant.lexical import BM25Index
+from assistant.lexical import TermTokenizer
 from assistant.manifest import KNOWN_COUNTRIES
 from assistant.retrieval import Filters, Retriever, Snapshot
 from assistant.sentences import (
@@ -87,6 +87,9 @@ class Answerer:
         self._idf: tuple[str, dict[str, float], float] | None = None
         self._unit_vecs: dict[tuple[str, int, int, str], np.ndarray] = {}
         self._vec_lock = threading.Lock()
+        # Documents looked up during one question: each lookup through ``document`` checks
+        # the index generation (a Chroma read), and one answer touches a document many times.
+        self._local = threading.local()
 
     # -- public -----------------------------------------------------------------------------
 
@@ -101,7 +104,11 @@ class Answerer:
         question = _validate(question)
         standalone = condense(question, history or [])
         hits = self.retriever.search(standalone, RETRIEVE_K, filters=filters)
-        answer = self._extractive(question, standalone, hits)
+        self._local.docs = {}
+        try:
+            answer = self._extractive(question, standalone, hits)
+        finally:
+            self._local.docs = None
         if self.settings.llm_base_url:
             from assistant.llm import llm_answer
 
@@ -151,7 +158,7 @@ class Answerer:
         citations: list[Citation] = []
         texts: list[str] = []
         for i, c in enumerate(chosen):
-            doc = self.document(c.unit.doc_id)
+            doc = self._doc(c.unit.doc_id)
             cit = cite_span(len(citations) + 1, doc, c.unit.start, c.unit.end, c.hit.chunk.chunk_id)
             citations.append(cit)
             text = _render(c.unit, doc)
@@ -205,25 +212,29 @@ class Answerer:
         """
         standalone = condense(_validate(question), history or [])
         hits = self.retriever.search(standalone, RETRIEVE_K)
-        out = []
-        for part in sub_questions(standalone):
-            kind = answer_type(part)
-            terms = self._terms(part)
-            cands = self._candidates(part, kind, terms, self._weights(terms, part), hits)
-            for c in sorted(cands, key=lambda c: -c.score)[:top]:
-                out.append(
-                    {
-                        "part": part,
-                        "kind": str(kind),
-                        "score": round(c.score, 4),
-                        "coverage": round(c.coverage, 4),
-                        "similarity": round(c.similarity, 4),
-                        "typed": c.typed,
-                        "doc_id": c.unit.doc_id,
-                        "text": c.unit.text[:160],
-                    }
-                )
-        return out
+        self._local.docs = {}
+        try:
+            out = []
+            for part in sub_questions(standalone):
+                kind = answer_type(part)
+                terms = self._terms(part)
+                cands = self._candidates(part, kind, terms, self._weights(terms, part), hits)
+                for c in sorted(cands, key=lambda c: -c.score)[:top]:
+                    out.append(
+                        {
+                            "part": part,
+                            "kind": str(kind),
+                            "score": round(c.score, 4),
+                            "coverage": round(c.coverage, 4),
+                            "similarity": round(c.similarity, 4),
+                            "typed": c.typed,
+                            "doc_id": c.unit.doc_id,
+                            "text": c.unit.text[:160],
+                        }
+                    )
+            return out
+        finally:
+            self._local.docs = None
 
     @staticmethod
     def _merge(a: list[Hit], b: list[Hit]) -> list[Hit]:
@@ -245,10 +256,15 @@ class Answerer:
         qvec = self.retriever.query_vector(question)
         units: list[tuple[int, Hit, Unit, Document]] = []
         for rank, hit in enumerate(hits, 1):
-            doc = self.document(hit.chunk.doc_id)
+            doc = self._doc(hit.chunk.doc_id)
             for unit in units_of(doc, hit.chunk.start, hit.chunk.end):
                 units.append((rank, hit, unit, doc))
         vecs = self._unit_vectors([(u, d) for _, _, u, d in units])
+        _TERMS.many(  # one batched call for the texts not tokenised before
+            [u.text for _, _, u, _ in units]
+            + [d.text[u.block_start : u.block_end] for _, _, u, d in units]
+            + [f"{h.chunk.title} {h.chunk.section}" for _, h, _, _ in units]
+        )
         out: list[Candidate] = []
         for (rank, hit, unit, doc), vec in zip(units, vecs, strict=True):
             block = doc.text[unit.block_start : unit.block_end]
@@ -381,7 +397,7 @@ class Answerer:
 
     def _whole_list(self, best: Candidate) -> Candidate | None:
         """The list the best unit belongs to (its introducing sentence and items) as one unit."""
-        doc = self.document(best.unit.doc_id)
+        doc = self._doc(best.unit.doc_id)
         blocks = list(doc.blocks)
         idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
         if idx is None:
@@ -412,11 +428,17 @@ class Answerer:
 
     # -- term statistics ----------------------------------------------------------------------
 
-    def _tokens(self, text: str) -> list[str]:
-        return [_SYNONYMS.get(t, t) for t in self._tokenizer().tokenize(text)]
+    def _doc(self, doc_id: str) -> Document:
+        memo = getattr(self._local, "docs", None)
+        if memo is None:
+            return self.document(doc_id)
+        if doc_id not in memo:
+            memo[doc_id] = self.document(doc_id)
+        return memo[doc_id]
 
-    def _tokenizer(self) -> BM25Index:
-        return self.retriever.snapshot().bm25
+    @staticmethod
+    def _tokens(text: str) -> list[str]:
+        return [_SYNONYMS.get(t, t) for t in _TERMS(text)]
 
     def _terms(self, question: str) -> list[str]:
         seen: dict[str, None] = {}
@@ -439,13 +461,14 @@ class Answerer:
     def _df(self, snap: Snapshot) -> tuple[dict[str, float], float]:
         if self._idf is None or self._idf[0] != snap.generation:
             df: dict[str, float] = {}
-            for c in snap.chunks:
-                for t in set(self._tokens(c.text)):
+            for toks in _TERMS.many([c.text for c in snap.chunks]):
+                for t in {_SYNONYMS.get(t, t) for t in toks}:
                     df[t] = df.get(t, 0) + 1
             self._idf = (snap.generation, df, float(len(snap.chunks)))
         return self._idf[1], self._idf[2]
 
 
+_TERMS = TermTokenizer()
 # Stems that mean the same thing in rules and agreements ("excluded" ~ "except").
 _SYNONYMS = {"exclud": "except", "exclus": "except", "exempt": "except", "permit": "allow",
     "ratio": "share", "proport": "share", "percentag": "share"}  # fmt: skip

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
 
     # Chunking.
     chunk_chars: int = Field(default=900, ge=200, le=8000, description="Soft chunk size target.")
+    # The answer composer compares the question with every sentence of the retrieved chunks.
+    # Embedding those sentences at ingest (into the embedding cache) keeps a first question
+    # on a topic as fast as a repeated one; benchmarks of retrieval alone turn it off.
+    sentence_vectors: bool = Field(
+        default=True, description="Embed each sentence at ingest for the answer composer."
+    )
 
     # Optional LLM (any OpenAI-compatible endpoint).
     llm_base_url: str | None = None
@@ -55,6 +61,13 @@ class Settings(BaseSettings):
     port: int = 7860
     auth: str | None = None
     max_upload_mb: float = Field(default=20.0, gt=0)
+
+    # Audit trail of answered questions (assistant.audit); evals and benchmarks turn it off.
+    audit: bool = Field(default=True, description="Log every answer to <data_dir>/audit/.")
+    audit_max_mb: float = Field(
+        default=10.0, gt=0, description="Rotate the audit log at this size."
+    )
+    audit_backups: int = Field(default=10, ge=1, description="Rotated audit files kept.")
 
     @field_validator("corpus_dir", "data_dir", mode="after")
     @classmethod

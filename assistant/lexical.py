@@ -7,6 +7,7 @@ so BM25 and dense retrieval can never disagree about what exists.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,6 +46,45 @@ def describe() -> dict:
     }
 
 
+class TermTokenizer:
+    """Stemmed content words (Lucene's stopwords removed), for the composer's term statistics.
+
+    Ranking drops more (see ``STOPWORDS``); this contract stays fixed for other stages.
+    Results are memoised per text: the composer tokenises the same sentences and headings for
+    every question, and bm25s' per-call set-up (a progress bar object, stopword set) costs more
+    than the tokenising itself. Safe to share between threads.
+    """
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self._stem = _stemmer()
+        self._memo: dict[str, tuple[str, ...]] = {}
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        fresh: dict[str, tuple[str, ...]] = {}
+        if todo:
+            import bm25s
+
+            with self._lock:  # PyStemmer's stemmer object is not thread-safe
+                tokens = bm25s.tokenize(
+                    todo,
+                    stopwords=TERM_STOPWORDS,
+                    stemmer=self._stem,
+                    token_pattern=TOKEN_PATTERN,
+                    show_progress=False,
+                    return_ids=False,
+                )
+                fresh = {t: tuple(toks) for t, toks in zip(todo, tokens, strict=True)}
+                if len(self._memo) < self._max:  # bounded: past the cap, texts are re-tokenised
+                    self._memo.update(fresh)
+        return [fresh[t] if t in fresh else self._memo[t] for t in texts]
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        return self.many([text])[0]
+
+
 class BM25Index:
     """A bm25s index over a fixed list of texts; search returns (position, score) pairs."""
 
@@ -70,13 +110,6 @@ class BM25Index:
             show_progress=False,
             return_ids=False,
         )
-
-    def tokenize(self, text: str) -> list[str]:
-        """Stemmed content words of ``text`` (Lucene's stopwords removed), for term statistics.
-
-        Ranking drops more (see ``STOPWORDS``); this contract stays fixed for other stages.
-        """
-        return self._tokens([text], TERM_STOPWORDS)[0]
 
     def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``n`` positions with a positive score. ``mask`` (0/1 per text) filters."""

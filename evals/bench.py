@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         data = Path(tmp)
-        assistant = Assistant(Settings(data_dir=data))
+        assistant = Assistant(Settings(data_dir=data, audit=False))
         t = time.perf_counter()
         assistant.embedder.embed_query("load")
         report["model_load_s"] = round(time.perf_counter() - t, 2)
@@ -128,13 +128,16 @@ def main(argv: list[str] | None = None) -> dict:
             if x.strip()
         ]
         asks = [r["question"] for r in answers if not r.get("history")]
-        for q in asks:  # first pass warms the sentence-embedding cache
-            assistant.ask(q)
+        # First pass: every question new to the process (sentence vectors come from the
+        # embedding cache filled at ingest); then the warm figure the answer issue targets.
+        first = timed_latencies(assistant.ask, asks, 1)
         lat = timed_latencies(assistant.ask, asks, max(1, a.reps // 2))
         report["ask_ms"] = {
             "p50": round(pct(lat, 0.5), 2),
             "p95": round(pct(lat, 0.95), 2),
             "n": len(lat),
+            "first_pass_p50": round(pct(first, 0.5), 2),
+            "first_pass_p95": round(pct(first, 0.95), 2),
         }
 
         s_cold = cold_start(data, ["search", "carbon tax rate in 2026", "--json"])
@@ -170,7 +173,9 @@ def noise(assistant: Assistant, root: Path, cache: Path | None, gold, questions,
     )
     embedder._model = assistant.embedder.model  # one model in memory, its own cache file
     t = time.perf_counter()
-    res = index_documents(docs, assistant.settings, assistant.store, embedder, progress=True)
+    # Noise is for retrieval: its sentences are never worth an answer, so skip their vectors.
+    plain = assistant.settings.model_copy(update={"sentence_vectors": False})
+    res = index_documents(docs, plain, assistant.store, embedder, progress=True)
     dt = time.perf_counter() - t
     assistant.search("warm up after noise")
     after = {m: evaluate_retrieval(assistant, gold, m) for m in RetrievalMode}
