@@ -34,6 +34,7 @@ from assistant.sentences import (
     mentions_only_in_enumeration,
     references,
     satisfies,
+    source_words,
     strip_source,
     sub_questions,
     units_of,
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 # Calibrated on the dev split of evals/gold/answers.jsonl (see evals/README.md).
 ANSWER_THRESHOLD = 0.47
-SECOND_MIN_GAIN = 0.2
 W_COVERAGE, W_SIMILARITY = 0.55, 0.45
 RETRIEVE_K = 8
 _QUESTION_WORDS = {
@@ -54,6 +54,7 @@ _QUESTION_WORDS = {
     "were", "has", "have", "had", "the", "a", "an", "of", "to", "for", "in", "on", "and", "or",
     "tell", "me", "about", "give", "list", "name", "say", "state", "any", "there",
 }  # fmt: skip
+_CAUSE_WORDS = {"why", "trigger", "prompt", "led", "lead", "caus", "motiv", "reason"}
 _COUNT_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -133,11 +134,12 @@ class Answerer:
         parts = sub_questions(standalone)
         related = tuple(hits[:3])
         chosen: list[Candidate] = []
-        conflict = False
+        older: dict[int, str] = {}  # position in ``chosen`` → why an older source is shown
         names = _countries_in(parts[0])
         for i, part in enumerate(parts):
             # Each part of a multi-part question is answered on its own; a later part that
             # names no country inherits the first part's ("..., and when was it signed?").
+            raw = part
             if i and names and not _countries_in(part):
                 part = f"{part.rstrip('?')} ({', '.join(names)})?"
             part_hits = (
@@ -145,12 +147,13 @@ class Answerer:
                 if len(parts) == 1
                 else self._merge(hits, self.retriever.search(part, RETRIEVE_K))
             )
-            picked, is_conflict = self._answer_part(part, part_hits, single=len(parts) == 1)
-            conflict = conflict or is_conflict
-            for c in picked:
-                if all(
-                    c.unit.start != x.unit.start or c.unit.doc_id != x.unit.doc_id for x in chosen
-                ):
+            if i and chosen and self._answered(raw, part_hits, chosen):
+                continue  # "..., and under which standards?": the first sentence says it
+            picked, note = self._answer_part(part, part_hits)
+            for j, c in enumerate(picked):
+                if all(not _same_unit(c, x) for x in chosen):
+                    if j and note:
+                        older[len(chosen)] = note
                     chosen.append(c)
         if not chosen:
             return abstention(question, standalone, related)
@@ -162,10 +165,10 @@ class Answerer:
             cit = cite_span(len(citations) + 1, doc, c.unit.start, c.unit.end, c.hit.chunk.chunk_id)
             citations.append(cit)
             text = _render(c.unit, doc)
-            if conflict and i == 1:
+            if i in older:
                 texts.append(
-                    f"An older source ({c.hit.chunk.title}, {_date_str(c.hit)}) gives a different "
-                    f"figure: {text} [{cit.n}]"
+                    f"An older source ({c.hit.chunk.title}, {_date_str(c.hit)}) {older[i]}: "
+                    f"{text} [{cit.n}]"
                 )
             else:
                 texts.append(f"{text} [{cit.n}]")
@@ -179,29 +182,46 @@ class Answerer:
             standalone_question=standalone if standalone != question else None,
         )
 
-    def _answer_part(
-        self, question: str, hits: list[Hit], single: bool
-    ) -> tuple[list[Candidate], bool]:
-        """The sentences that answer one (sub-)question, and whether they conflict."""
+    def _answered(self, question: str, hits: list[Hit], chosen: list[Candidate]) -> bool:
+        """Does a sentence chosen for an earlier part also answer this part?"""
+        question = strip_source(question)
+        kind = answer_type(question)
+        terms = self._terms(question)
+        typed = [
+            c
+            for c in self._candidates(question, kind, terms, self._weights(terms, question), hits)
+            if c.typed
+        ]
+        best = max((c.score for c in typed), default=0.0)
+        return any(_same_unit(c, x) and c.score >= 0.85 * best for c in typed for x in chosen)
+
+    def _answer_part(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], str | None]:
+        """The sentences that answer one (sub-)question; with a second, older source, a note."""
+        source = source_words(question)
         question = strip_source(question)
         kind = answer_type(question)
         terms = self._terms(question)
         weights = self._weights(terms, question)
-        candidates = self._candidates(question, kind, terms, weights, hits)
+        candidates = self._candidates(question, kind, terms, weights, hits, source)
         typed = [c for c in candidates if c.typed]
         best = max(typed, key=lambda c: c.score, default=None)
         if best is None or best.score < ANSWER_THRESHOLD:
-            return [], False
-        if kind is AnswerType.LIST or best.unit.list_intro or best.unit.kind in _ITEM_KINDS:
+            return [], None
+        # A list answers a list question; an item that is not a sentence of its own ("Those
+        # under the ... category;") only makes sense with the list it belongs to.
+        if kind is AnswerType.LIST or best.unit.list_intro or _is_fragment_item(best.unit):
             listed = self._whole_list(best)
             if listed is not None:
-                return [listed], False
-        conflict = self._conflict(best, typed, kind)
-        if conflict is not None:
-            return sorted([best, conflict], key=lambda c: _date_key(c.hit), reverse=True), True
-        if not single and kind is not AnswerType.LIST:
-            return [best], False
-        return [best, *self._complements(best, candidates, weights)], False
+                return [listed], None
+        if not source:  # a question that names its source asks what that source says
+            found = self._conflict(best, typed, kind, weights, question)
+            if found is not None:
+                newer, old, note = found
+                return [newer, old], note
+        # One sentence per (sub-)question. Adding "complements" (sentences covering the
+        # question's other terms) was measured on the dev split: no fact gained, citation
+        # precision 0.93 → 0.85, even when limited to the best sentence's own passage.
+        return [best], None
 
     def diagnose(
         self, question: str, history: list[dict] | None = None, top: int = 5
@@ -248,11 +268,13 @@ class Answerer:
         terms: list[str],
         weights: dict[str, float],
         hits: list[Hit],
+        source: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
         focus = _countries_in(question)
         refs = references(question)
-        anchors = _anchors(question)
+        # Dates the user states, not those of an earlier turn appended by ``condense``.
+        anchors = _anchors(re.sub(r"\s*\([^()]*\)\s*$", "", question))
         qvec = self.retriever.query_vector(question)
         units: list[tuple[int, Hit, Unit, Document]] = []
         for rank, hit in enumerate(hits, 1):
@@ -260,13 +282,22 @@ class Answerer:
             for unit in units_of(doc, hit.chunk.start, hit.chunk.end):
                 units.append((rank, hit, unit, doc))
         vecs = self._unit_vectors([(u, d) for _, _, u, d in units])
+        sims = [float(np.dot(qvec, v)) for v in vecs]
+        for i, (_, hit, unit, _) in enumerate(units):
+            # "It was introduced in November 2022": a sentence that opens with a pronoun is
+            # about its predecessor's subject, so it is as close to the question as that
+            # sentence is (discounted), when the predecessor is in the same paragraph.
+            if i and _ANAPHORIC.match(unit.text):
+                prev = units[i - 1]
+                if prev[1] is hit and prev[2].block_start == unit.block_start:
+                    sims[i] = max(sims[i], 0.9 * sims[i - 1])
         _TERMS.many(  # one batched call for the texts not tokenised before
             [u.text for _, _, u, _ in units]
             + [d.text[u.block_start : u.block_end] for _, _, u, d in units]
             + [f"{h.chunk.title} {h.chunk.section}" for _, h, _, _ in units]
         )
         out: list[Candidate] = []
-        for (rank, hit, unit, doc), vec in zip(units, vecs, strict=True):
+        for (rank, hit, unit, doc), similarity in zip(units, sims, strict=True):
             block = doc.text[unit.block_start : unit.block_end]
             own = set(self._tokens(unit.text))
             heading = set(self._tokens(f"{hit.chunk.title} {hit.chunk.section}"))
@@ -278,7 +309,6 @@ class Answerer:
                 + 0.5
                 * sum(weights[t] for t in terms if t in near and t not in own and t not in heading)
             ) / total
-            similarity = float(np.dot(qvec, vec))
             # A sentence that introduces a list is judged with the list it introduces.
             body = self._list_text(doc, unit) if unit.list_intro else unit.text
             typed = satisfies(kind, body)
@@ -317,6 +347,8 @@ class Answerer:
                     and mentions_only_in_enumeration(unit.text, country)
                 ):
                     typed = False  # named only in a list: the sentence is not about it
+            if source and not source & _source_of(doc):
+                penalty = min(penalty, 0.6)  # the question names another document
             score = penalty * (W_COVERAGE * coverage + W_SIMILARITY * similarity) + 0.03 / rank
             out.append(Candidate(unit, hit, rank, coverage, similarity, covered, typed, score))
         return out
@@ -331,59 +363,41 @@ class Answerer:
                     self._unit_vecs[keys[i]] = v
         return [self._unit_vecs[k] for k in keys]
 
-    def _complements(
-        self, best: Candidate, candidates: list[Candidate], weights: dict[str, float]
-    ) -> list[Candidate]:
-        """Up to two more sentences that cover key terms the best one leaves out."""
-        total = sum(weights.values()) or 1.0
-        covered = set(best.covered)
-        chosen: list[Candidate] = []
-        length = len(best.unit.text)
-
-        def gain(c: Candidate) -> float:
-            return sum(weights[t] for t in c.covered - covered) / total
-
-        for _ in range(2):
-            pool = [
-                c for c in candidates
-                if c.unit != best.unit and c not in chosen and c.typed and gain(c) >= SECOND_MIN_GAIN
-                and c.coverage >= 0.5 * best.coverage
-            ]  # fmt: skip
-            if not pool:
-                break
-            nxt = max(pool, key=lambda c: (gain(c), c.score))
-            if length + len(nxt.unit.text) > 420:
-                break
-            chosen.append(nxt)
-            covered |= nxt.covered
-            length += len(nxt.unit.text)
-        return chosen
-
     def _conflict(
-        self, best: Candidate, typed: list[Candidate], kind: AnswerType
-    ) -> Candidate | None:
-        """A strong sentence from another, differently dated document giving another figure."""
-        if kind is not AnswerType.COUNT:
+        self,
+        best: Candidate,
+        typed: list[Candidate],
+        kind: AnswerType,
+        weights: dict[str, float],
+        question: str,
+    ) -> tuple[Candidate, Candidate, str] | None:
+        """Two differently dated sources that disagree: (newer, older, how they differ).
+
+        A count ("how many IAs") whose figure differs between documents of different dates, or
+        a status question ("have they concluded ...", "is that figure current?") for which a
+        newer document answers nearly as well as the best one. Key terms are compared without
+        the numbers the question states: the other source's figure is different by definition.
+        """
+        status = bool(_STATUS.search(question))
+        if kind is not AnswerType.COUNT and not status:
             return None
+
+        def core(c: Candidate) -> float:
+            return sum(weights[t] for t in c.covered if not t[:1].isdigit())
+
         mine = _numbers(best.unit.text)
         for c in sorted(typed, key=lambda c: -c.score):
-            if c.unit.doc_id == best.unit.doc_id or c.coverage < 0.7 * best.coverage:
+            if c.unit.doc_id == best.unit.doc_id or c.score < ANSWER_THRESHOLD * 0.9:
                 continue
             if c.hit.chunk.published == best.hit.chunk.published:
                 continue
             theirs = _numbers(c.unit.text)
-            if mine and theirs and not (mine & theirs) and _shares_subject(best.covered, c.covered):
-                return c
+            if mine and theirs and not (mine & theirs) and core(c) >= 0.7 * core(best):
+                newer, old = sorted([best, c], key=lambda x: _date_key(x.hit), reverse=True)
+                return newer, old, "gives a different figure"
+            if status and _date_key(c.hit) > _date_key(best.hit) and c.score >= 0.8 * best.score:
+                return c, best, "said"
         return None
-
-    @staticmethod
-    def _is_conflict(chosen: list[Candidate]) -> bool:
-        return (
-            len(chosen) == 2
-            and chosen[0].unit.doc_id != chosen[1].unit.doc_id
-            and bool(_numbers(chosen[0].unit.text) and _numbers(chosen[1].unit.text))
-            and not (_numbers(chosen[0].unit.text) & _numbers(chosen[1].unit.text))
-        )
 
     def _list_text(self, doc: Document, unit: Unit) -> str:
         items = []
@@ -441,9 +455,12 @@ class Answerer:
         return [_SYNONYMS.get(t, t) for t in _TERMS(text)]
 
     def _terms(self, question: str) -> list[str]:
+        # A cause is asked for with a verb the answer never repeats ("what triggered X?" is
+        # answered by "X follows ..."): the answer type checks for the reason instead.
+        skip = _CAUSE_WORDS if answer_type(question) is AnswerType.CAUSE else set()
         seen: dict[str, None] = {}
         for t in self._tokens(question):
-            if t not in _QUESTION_WORDS:
+            if t not in _QUESTION_WORDS and t not in skip:
                 seen[t] = None
         return list(seen)
 
@@ -478,6 +495,34 @@ _ITEM_KINDS = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
 _DEMONYMS = {"Peruvian": "Peru", "Ghanaian": "Ghana", "Bhutanese": "Bhutan", "Chilean": "Chile",
     "Rwandan": "Rwanda", "Thai": "Thailand", "Vietnamese": "Vietnam", "Mongolian": "Mongolia",
     "Paraguayan": "Paraguay", "Cambodian": "Cambodia", "Singaporean": "Singapore", "PNG": "Papua New Guinea"}  # fmt: skip
+
+
+_ANAPHORIC = re.compile(r"(It|This|These|They|That|Its|Their|Such|The latter)\b")
+
+
+def _is_fragment_item(unit: Unit) -> bool:
+    """A list item or table row that is not a sentence of its own ("Those under ...;")."""
+    text = unit.text.strip()
+    return unit.kind in _ITEM_KINDS and (
+        not re.search(r"[.!?][\"”’)]?$", text) or text[:1].islower()
+    )
+
+
+_STATUS = re.compile(
+    r"\b(current|currently|still|latest|up to date|up-to-date|so far|to date|yet|now)\b"
+    r"|^\s*(have|has)\b",
+    re.I,
+)
+
+
+def _same_unit(a: Candidate, b: Candidate) -> bool:
+    return a.unit.doc_id == b.unit.doc_id and a.unit.start == b.unit.start
+
+
+def _source_of(doc: Document) -> frozenset[str]:
+    """Words that name a document: its title, publisher and id."""
+    text = f"{doc.meta.title} {doc.meta.publisher} {doc.doc_id}"
+    return frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,}", text))
 
 
 def _anchors(question: str) -> list[str]:

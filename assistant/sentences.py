@@ -69,6 +69,7 @@ class AnswerType(StrEnum):
     PERSON = "person"
     LOCATION = "location"
     FREQUENCY = "frequency"
+    CAUSE = "cause"
     LIST = "list"
     GENERAL = "general"
 
@@ -81,6 +82,7 @@ _TYPE_RULES: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.PERSON, re.compile(r"^\s*(and )?(who|whom)\b|\bwhich (minister|official|person|people|agency|ministry|body|organisation|organization)\b", re.I)),
     (AnswerType.LOCATION, re.compile(r"^\s*(and )?where\b|\bin which (city|country|place|venue)\b", re.I)),
     (AnswerType.FREQUENCY, re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
+    (AnswerType.CAUSE, re.compile(r"^\s*why\b|\bwhat (triggered|prompted|led to|caused|motivated)\b|\bfor what reason\b|\bwhat is the reason\b", re.I)),
     (AnswerType.LIST, re.compile(r"\b(which|what)\s+(?:\w+\s+){0,2}(countries|programmes|programs|methodologies|project types|standards|principles|activities|exclusions|exceptions|steps|stages|conditions|criteria|requirements|members|partners)\b|^\s*list\b|\bwhat are the\b", re.I)),
 ]  # fmt: skip
 
@@ -98,6 +100,13 @@ _HAS = {
     AnswerType.DATE: re.compile(rf"\b{_MONTHS}\b|\b(19|20)\d\d\b", re.I),
     AnswerType.COUNT: re.compile(
         r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|fifteen|twenty|thirty)\b",
+        re.I,
+    ),
+    # A reason or a cause: "follows the signing of ...", "to ensure ...", "because ...".
+    AnswerType.CAUSE: re.compile(
+        r"\b(because|due to|follows?|following|as a result|in order to|so that|so as to|"
+        r"to ensure|ensuring|to avoid|avoidance|aims? to|aimed at|reflects?|driven by|given|"
+        r"in line with|in response to|prompted|triggered|owing to|thanks to|since)\b",
         re.I,
     ),
     # A named person or body doing something: a title, or "by"/"with" + a proper name.
@@ -176,6 +185,22 @@ _SOURCE_PHRASE = re.compile(
 def strip_source(question: str) -> str:
     """Drop "according to the RECCESSARY article": it names a source, not what is asked."""
     return _SOURCE_PHRASE.sub("", question).strip()
+
+
+# Words of a source name that say what kind of thing it is, not which one it is.
+_GENERIC_SOURCE_WORDS = {"the", "article", "release", "page", "document", "website", "list",
+    "report", "factsheet", "media", "press", "according", "stated", "reported", "described",
+    "view", "singapore", "government", "official"}  # fmt: skip
+
+
+def source_words(question: str) -> frozenset[str]:
+    """The distinctive words of a source the question names ("according to the RECCESSARY
+    article" → {"reccessary"}); empty when it names none."""
+    m = _SOURCE_PHRASE.search(question)
+    if not m:
+        return frozenset()
+    words = re.findall(r"[A-Za-z]{3,}", m.group(0))
+    return frozenset(w.lower() for w in words if w.lower() not in _GENERIC_SOURCE_WORDS)
 
 
 def sub_questions(question: str) -> list[str]:
