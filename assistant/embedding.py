@@ -71,6 +71,9 @@ class MiniLMEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        # Idle OpenMP threads otherwise spin for the CPU that Gradio's and Chroma's threads
+        # need: on 2 cores, a busy app answered several times slower.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
         from transformers.utils import logging as hf_logging
 
