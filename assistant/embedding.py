@@ -56,6 +56,11 @@ class MiniLMEmbedder:
         self._batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        # Questions are embedded by an ONNX copy of the model when one has been exported
+        # (assistant/query_encoder.py): a new process then answers without importing torch.
+        self._onnx_path = cache_dir / "onnx" / "all-MiniLM-L6-v2.onnx" if cache_dir else None
+        self._query_encoder = None
+        self._query_encoder_tried = False
 
     @property
     def model(self):  # noqa: ANN201 - llama-index type, imported lazily
@@ -80,17 +85,42 @@ class MiniLMEmbedder:
         hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
         hf_logging.set_verbosity_error()
 
-        return HuggingFaceEmbedding(
+        model = HuggingFaceEmbedding(
             model_name=str(bundled_model_path()),
             device="cpu",
             normalize=True,
             embed_batch_size=self._batch_size,
         )
+        if self._onnx_path is not None and not self._onnx_path.exists():
+            from assistant.query_encoder import export
+
+            export(bundled_model_path(), self._onnx_path, model.get_query_embedding)
+        return model
+
+    def _onnx(self):  # noqa: ANN202 - OnnxQueryEncoder | None
+        if not self._query_encoder_tried and self._onnx_path and self._onnx_path.exists():
+            with self._lock:
+                if not self._query_encoder_tried:
+                    try:
+                        from assistant.query_encoder import OnnxQueryEncoder
+
+                        self._query_encoder = OnnxQueryEncoder(
+                            self._onnx_path, bundled_model_path()
+                        )
+                    except Exception as exc:  # fall back to the full model
+                        import logging
+
+                        logging.getLogger(__name__).warning("ONNX query encoder unusable: %s", exc)
+                    self._query_encoder_tried = True
+        return self._query_encoder
 
     def warm_up(self) -> None:
         self.embed_query("warm up")
 
     def embed_query(self, text: str) -> np.ndarray:
+        encoder = self._onnx()
+        if encoder is not None:
+            return encoder.embed(text)
         return np.asarray(self.model.get_query_embedding(text), dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
