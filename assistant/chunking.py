@@ -133,7 +133,11 @@ def _make_chunk(doc: Document, start: int, end: int) -> Chunk:
         (b for b in inside if b.kind is not BlockKind.HEADING), inside[0] if inside else None
     )
     numbers = [b.number for b in inside if b.number]
-    digest = hashlib.sha256(f"{meta.doc_id}\x00{start}\x00{text}".encode()).hexdigest()[:20]
+    # The version's hash is part of the id: were an unchanged chunk shared between versions,
+    # writing the new version's chunks would take it from the old version before the
+    # document row switches over (see ingest's crash-safe order).
+    key = f"{meta.doc_id}\x00{doc.content_hash}\x00{start}\x00{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     return Chunk(
         chunk_id=digest,
         doc_id=meta.doc_id,

@@ -175,6 +175,9 @@ def ingest(
     report = IngestReport()
     records = store.records()
     report.orphans_removed = remove_orphans(store, records)
+    # A row missing some of its chunks (another writer's orphan sweep took them while they
+    # were in flight) is indexed again, not skipped as unchanged.
+    complete = _complete(store, records)
     manifests: dict = {}
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="Ingesting", unit="file", disable=not progress)
@@ -199,13 +202,16 @@ def ingest(
             doc = _with_id(doc, doc_id)
         seen[doc_id] = str(path)
         old = records.get(doc_id)
-        if old is not None and old.content_hash == doc.content_hash:
+        if old is not None and old.content_hash == doc.content_hash and doc_id in complete:
             report.unchanged.append(doc_id)
             bar.update(1)
             continue
+        same = old is not None and old.content_hash == doc.content_hash
         written = index_documents(
-            [doc], settings, store, embedder, records=records, bump=False, progress=progress
-        )
+            [doc], settings, store, embedder,
+            records={k: r for k, r in records.items() if not (same and k == doc_id)},
+            bump=False, progress=progress,
+        )  # fmt: skip
         report.chunks_written += written.chunks_written
         (report.updated if old is not None else report.added).append(doc_id)
         bar.update(1)
@@ -244,6 +250,16 @@ def remove_orphans(store: ChromaStore, records: dict[str, DocRecord]) -> int:
         log.info("removing %d orphaned chunks from an interrupted ingest", len(orphans))
         store.delete_chunks(orphans)
     return len(orphans)
+
+
+def _complete(store: ChromaStore, records: dict[str, DocRecord]) -> set[str]:
+    """Documents whose row has all its chunks."""
+    have = {
+        doc_id: sum(1 for _, h in rows if rec.content_hash == h)
+        for doc_id, rows in store.chunk_ids_by_doc().items()
+        if (rec := records.get(doc_id)) is not None
+    }
+    return {d for d, r in records.items() if have.get(d, 0) >= r.n_chunks}
 
 
 def _live_source(rec) -> str | None:  # noqa: ANN001

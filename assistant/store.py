@@ -40,6 +40,29 @@ class DocRecord:
     indexed_at: str
 
 
+@dataclass(frozen=True)
+class Integrity:
+    """What the index holds and what is wrong with it (all problem counts 0 when healthy)."""
+
+    documents: int
+    chunks: int
+    duplicate_ids: int  # chunk ids stored more than once
+    duplicate_spans: int  # the same span of one document version under more than one id
+    orphaned: int  # chunks whose document row is missing
+    stale: int  # chunks whose doc_hash is not the hash on their document row
+    incomplete: int  # document rows with fewer valid chunks than they record
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.duplicate_ids or self.duplicate_spans or self.orphaned or self.stale
+            or self.incomplete
+        )  # fmt: skip
+
+    def to_dict(self) -> dict:
+        return self.__dict__ | {"ok": self.ok}
+
+
 class ChromaStore:
     """Chunk and document storage in Chroma. Thread-safe for concurrent readers."""
 
@@ -169,6 +192,41 @@ class ChromaStore:
 
     def count_chunks(self) -> int:
         return self.chunks.count()
+
+    def integrity(self) -> Integrity:
+        """Count duplicate, orphaned and stale chunks and incomplete documents.
+
+        Orphaned and stale chunks are what an interrupted write leaves: readers ignore them
+        and the next ingest deletes them. The others should never occur.
+        """
+        records = self.records()
+        ids: list[str] = []
+        spans: set[tuple] = set()
+        dup_spans = orphaned = stale = 0
+        valid: dict[str, int] = {}
+        for chunk_ids, metas, _ in self._scan(self.chunks, include=["metadatas"]):
+            for cid, m in zip(chunk_ids, metas, strict=True):
+                ids.append(cid)
+                key = (m["doc_id"], m.get("doc_hash", ""), m["start"], m["end"])
+                dup_spans += key in spans
+                spans.add(key)
+                rec = records.get(m["doc_id"])
+                if rec is None:
+                    orphaned += 1
+                elif rec.content_hash != m.get("doc_hash", ""):
+                    stale += 1
+                else:
+                    valid[m["doc_id"]] = valid.get(m["doc_id"], 0) + 1
+        incomplete = sum(1 for d, r in records.items() if valid.get(d, 0) < r.n_chunks)
+        return Integrity(
+            documents=len(records),
+            chunks=len(ids),
+            duplicate_ids=len(ids) - len(set(ids)),
+            duplicate_spans=dup_spans,
+            orphaned=orphaned,
+            stale=stale,
+            incomplete=incomplete,
+        )
 
     # -- documents ----------------------------------------------------------------------
 

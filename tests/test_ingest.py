@@ -92,11 +92,57 @@ def test_orphans_from_an_interrupted_run_are_invisible_then_removed(fresh_assist
     a.store.bump_generation()
     assert a.status().chunks == visible
     assert not a.search("ghost passage zebra", mode="bm25")
+    damage = a.store.integrity()
+    assert (damage.stale, damage.orphaned, damage.incomplete, damage.ok) == (1, 0, 0, False)
     report = a.ingest()
     assert report.orphans_removed == 1
+    assert a.store.integrity().ok
     assert "ghost0000000000000000" not in {
         c for rows in a.store.chunk_ids_by_doc().values() for c, _ in rows
     }
+
+
+def test_an_update_killed_after_writing_chunks_keeps_the_old_version_whole(
+    fresh_assistant,
+) -> None:
+    """The first write of an update is the new version's chunks. Killed right after it, the
+    old version must still have all its chunks: versions must not share chunk ids, or the
+    upsert re-labels the unchanged ones as the new version and the old row loses them."""
+    from assistant.chunking import chunk_document
+    from assistant.ingest import embedding_text
+    from assistant.loaders import load_file
+
+    a = fresh_assistant
+    txt = _copy(CORPUS / "002_b733d8bb322409ec.txt", a.settings.corpus_dir)
+    a.ingest()
+    old = a.store.integrity()
+    assert old.chunks > 3
+    txt.write_text(txt.read_text() + "\n\nA closing line added in a later version.\n")
+    new_chunks = chunk_document(load_file(txt), a.settings.chunk_chars)
+    a.store.add_chunks(
+        new_chunks, a.embedder.embed_documents([embedding_text(c) for c in new_chunks])
+    )
+    a.store.bump_generation()  # what readers see if the process dies here
+    damage = a.store.integrity()
+    assert (damage.documents, damage.incomplete) == (old.documents, 0)
+    assert a.status().chunks == old.chunks
+    assert "S$45" in a.ask("What will the carbon tax rate be from 2026?").answer
+    a.ingest()
+    assert a.store.integrity().ok
+    assert a.search("closing line added in a later version", 1)[0].chunk.text.endswith("version.")
+
+
+def test_a_document_missing_chunks_is_indexed_again(fresh_assistant) -> None:
+    """What a second writer's orphan sweep can leave: a row whose chunks are partly gone."""
+    a = fresh_assistant
+    _copy(CORPUS / "002_b733d8bb322409ec.txt", a.settings.corpus_dir)
+    a.ingest()
+    doc_id, rows = next(iter(a.store.chunk_ids_by_doc().items()))
+    a.store.delete_chunks([rows[0][0]])
+    assert a.store.integrity().incomplete == 1
+    report = a.ingest()
+    assert report.updated == [doc_id] and report.unchanged == []
+    assert a.store.integrity().ok and a.ingest().unchanged == [doc_id]
 
 
 def test_manifest_metadata_and_embedding_text(corpus_assistant) -> None:
