@@ -217,6 +217,7 @@ def _register_extensions() -> None:
     modules = (
         "assistant.compliance.commands",
         "assistant.answer_cli",
+        "assistant.audit_cli",
         "evals.commands",
         "evals.eval_cli",
     )

@@ -308,7 +308,9 @@ def corpus_assistant(data_dir: Path | None = None, log: Log | None = None) -> It
     """
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         corpus = PROJECT_ROOT / "corpus"
-        assistant = Assistant(Settings(data_dir=data_dir or Path(tmp), corpus_dir=corpus))
+        assistant = Assistant(
+            Settings(data_dir=data_dir or Path(tmp), corpus_dir=corpus, audit=False)
+        )
         report = assistant.ingest([corpus])
         if report.failed:
             raise ConfigError(f"the corpus did not load: {report.failed}")

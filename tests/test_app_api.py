@@ -216,3 +216,18 @@ def test_only_admins_may_change_the_index(served_with_login: str, tmp_path: Path
     admin = Client(served_with_login, auth=("admin", "pw1"), verbose=False)
     with pytest.raises(AppError, match="no longer in the index"):  # past the permission check
         admin.predict(api_name="/remove_confirm")
+
+
+def test_questions_are_audited_with_the_logged_in_user(
+    served: SimpleNamespace, served_with_login: str
+) -> None:
+    from gradio_client import Client
+
+    from assistant.audit import audit_path, read_entries
+
+    reader = Client(served_with_login, auth=("reader", "pw2"), verbose=False)
+    question = "What will the carbon tax rate be from 2026?"
+    text, _ = ask(reader, question)
+    entry = read_entries(audit_path(served.assistant.settings.data_dir), user="reader")[-1]
+    assert entry["question"] == question and "S$45" in entry["answer"] and "S\\$45" in text
+    assert entry["citations"] and not entry["abstained"] and entry["mode"] == "extractive"

@@ -118,3 +118,15 @@ def test_ask_json_and_batch(cli_index: Path) -> None:
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(lines) == 2 and not lines[0]["abstained"] and lines[1]["abstained"]
     assert lines[1]["related"]
+
+
+def test_asked_questions_are_listed_by_the_audit_command(cli_index: Path) -> None:
+    question = "When did Singapore and Peru sign their Implementation Agreement?"
+    assert run(["ask", question], cli_index).returncode == 0
+    r = run(["audit", "--since", "2000-01-01", "--json"], cli_index)
+    assert r.returncode == 0, r.stderr
+    entries = [json.loads(x) for x in r.stdout.splitlines()]
+    mine = [e for e in entries if e["question"] == question]
+    assert mine and mine[-1]["citations"] and mine[-1]["mode"] == "extractive"
+    r = run(["audit", "--since", "yesterday"], cli_index)
+    assert r.returncode == 2 and "--since must be a date" in r.stderr
