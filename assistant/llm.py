@@ -8,6 +8,7 @@ Otherwise the extractive answer is used and the reason is logged.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Callable
@@ -31,6 +32,7 @@ Rules:
 - If the passages do not answer the question, reply with exactly: {NOT_FOUND}"""
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_FRAME = re.compile(r"</?\s*passage\b[^>]*>?", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z•\-])|\n+")
 _FACT = re.compile(
     r"“[^”]{3,}”|\"[^\"]{3,}\"|(?:S\$|US\$|\$)?\d[\d,.]*\s?%?"
@@ -57,11 +59,12 @@ def build_messages(question: str, hits: list[Hit]) -> list[tuple[str, str]]:
     """(role, content) pairs. Instruction-like sentences in passages are withheld."""
     blocks = []
     for n, h in enumerate(hits, 1):
-        text = " ".join(_safe_text(h.chunk.text).split())
+        # A document's title and text are its author's: neither may close the passage frame
+        # or carry instructions past the filter (a title is the document's first heading).
+        text = _FRAME.sub("[passage]", " ".join(_safe_text(h.chunk.text).split()))
+        title = html.escape(_safe_text(h.chunk.title), quote=True)
         date = h.chunk.published.isoformat() if h.chunk.published else "undated"
-        blocks.append(
-            f'<passage n="{n}" title="{h.chunk.title}" date="{date}">\n{text}\n</passage>'
-        )
+        blocks.append(f'<passage n="{n}" title="{title}" date="{date}">\n{text}\n</passage>')
     user = f"Question: {question}\n\nPassages:\n" + "\n".join(blocks)
     return [("system", SYSTEM_PROMPT), ("user", user)]
 

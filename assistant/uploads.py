@@ -105,7 +105,7 @@ def check_upload(path: Path, name: str, max_mb: float) -> str:
     if size == 0:
         raise UploadError(f"'{clean}': the file is empty")
     if size > max_mb * 1024 * 1024:
-        raise UploadError(f"'{clean}' is {size / 1024 / 1024:.1f} MB; the limit is {max_mb:g} MB")
+        raise UploadError(f"'{clean}' is {_size(size)}; the limit is {max_mb:g} MB")
     with path.open("rb") as f:
         head = f.read(8192)
     if suffix == ".pdf":
@@ -195,6 +195,10 @@ def add_upload(
     rec = assistant.documents().get(doc_id)
     title = rec.meta.title if rec else doc_id
     return UploadResult(doc_id, title, rec.n_chunks if rec else 0, status, saved)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
 
 
 def _digest(data: bytes) -> str:

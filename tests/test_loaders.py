@@ -165,3 +165,16 @@ def test_iter_files_skips_hidden_and_unsupported(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / "b.exe").write_text("b")
     assert [p.name for p in iter_files([tmp_path])] == ["a.txt"]
+
+
+def test_short_list_items_and_table_rows_are_kept(tmp_path: Path) -> None:
+    # Debris removal drops stray short lines ("EN"), but "Peru" in a list is content.
+    md = tmp_path / "partners.md"
+    md.write_text(
+        "# Partners\n\nSingapore signed agreements with:\n\n- Peru\n- Fiji\n- EN\n- Ghana\n"
+    )
+    html = tmp_path / "partners.html"
+    html.write_text("<h1>Partners</h1><table><tr><td>Chad</td></tr><tr><td>Mali</td></tr></table>")
+    items = [b for b in load_file(md).blocks if b.kind is BlockKind.LIST_ITEM]
+    assert [load_file(md).text[b.start : b.end] for b in items] == ["• Peru", "• Fiji", "• Ghana"]
+    assert "Chad" in load_file(html).text and "Mali" in load_file(html).text
