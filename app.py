@@ -123,7 +123,12 @@ def build_app(
     # -- chat ----------------------------------------------------------------------------
 
     def respond(
-        message: str, turns: list[Turn], doc_ids: list[str], types: list[str], countries: list[str]
+        message: str,
+        turns: list[Turn],
+        doc_ids: list[str],
+        types: list[str],
+        countries: list[str],
+        request: gr.Request,
     ) -> Iterator[tuple]:
         message = (message or "").strip()
         if not message:
@@ -142,7 +147,8 @@ def build_app(
             turn = present.compliance_turn(message, rules) if rules is not None else None
             filters = present.make_filters(doc_ids, types, countries)
             history = present.history_for_ask(turns)
-            for item in [] if turn else assistant.ask_stream(message, history, filters):
+            user = getattr(request, "username", None)  # recorded in the audit trail
+            for item in [] if turn else assistant.ask_stream(message, history, filters, user=user):
                 if isinstance(item, str):
                     shown[-1]["content"] = present.streaming_markdown(item)
                     yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip()
@@ -443,6 +449,10 @@ def build_app(
             inputs=[question, turns, f_docs, f_types, f_countries],
             outputs=[question, chatbot, turns, sources, passage],
         )
+        # Every way of asking shares one pool of workers; index writes get one of their own,
+        # so an upload neither takes a question's worker nor waits behind the questions.
+        chat_io = dict(**chat_io, concurrency_id="chat", concurrency_limit=settings.concurrency)
+        writes = dict(concurrency_id="index", concurrency_limit=1)
         question.submit(respond, **chat_io, api_name="chat")
         ask_btn.click(respond, **chat_io, api_name=False)
         chatbot.example_select(pick_example, None, question, api_name=False).then(
@@ -468,19 +478,19 @@ def build_app(
 
         views = [doc_table, footer, f_docs, f_types, f_countries, remove_choice]
         demo.load(on_load, None, [*views, admin_panel, not_admin], api_name=False)
-        upload_btn.click(upload, files, [upload_msg, files, *views], api_name="upload")
+        upload_btn.click(upload, files, [upload_msg, files, *views], api_name="upload", **writes)
         remove_btn.click(
             ask_remove, remove_choice, [pending_removal, confirm_msg, confirm_box],
             api_name="remove",
         )  # fmt: skip
         confirm_btn.click(
             confirm_remove, pending_removal, [pending_removal, confirm_box, remove_msg, *views],
-            api_name="remove_confirm",
+            api_name="remove_confirm", **writes,
         )  # fmt: skip
         cancel_btn.click(cancel_remove, None, [pending_removal, confirm_box, remove_msg],
                          api_name=False)  # fmt: skip
         gr.api(status, api_name="status")
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=4)  # the light events: passages, feedback, status
     return demo
 
 

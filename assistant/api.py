@@ -11,6 +11,7 @@ Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,12 +19,23 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import Answerer
+from assistant.audit import AuditLog
 from assistant.config import Settings
 from assistant.embedding import Embedder, MiniLMEmbedder
 from assistant.ingest import IngestReport, Progress, ingest, remove_document
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore, DocRecord
 from assistant.types import Answer, Document, FusionMethod, Hit, RetrievalMode
+
+# Terminal escape sequences (CSI, OSC, two-byte) as pasted from a shell. The answerer drops
+# control characters one by one, which would leave "[0m" of "\x1b[0m" in the question.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
+)
+
+
+def _strip_escapes(question: str) -> str:
+    return _ESCAPES.sub("", question) if isinstance(question, str) else question
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,11 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         return Answerer(self.settings, self.retriever, self.document)
+
+    @cached_property
+    def audit(self) -> AuditLog | None:
+        """The audit trail of answers, or None when ``settings.audit`` is off."""
+        return AuditLog.from_settings(self.settings) if self.settings.audit else None
 
     # -- writing --------------------------------------------------------------------------
 
@@ -122,26 +139,39 @@ class Assistant:
         question: str,
         history: list[dict] | None = None,
         filters: Filters | None = None,
+        *,
+        user: str | None = None,
     ) -> Answer:
         """A short cited answer, or an honest abstention. See :mod:`assistant.answer`.
+
+        Every answer is appended to the audit trail (:mod:`assistant.audit`) when it is on.
 
         Args:
             question: the question; a follow-up is resolved against ``history``.
             history: earlier turns, ``[{"role": "user"|"assistant", "content": str}, ...]``.
             filters: restrict the passages used.
+            user: who asked (the logged-in user), for the audit trail.
         Raises:
             QueryError: an empty or over-long question.
         """
-        return self.answerer.ask(question, history, filters)
+        answer = self.answerer.ask(_strip_escapes(question), history, filters)
+        if self.audit is not None:
+            self.audit.record(answer, user)
+        return answer
 
     def ask_stream(
         self,
         question: str,
         history: list[dict] | None = None,
         filters: Filters | None = None,
+        *,
+        user: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, yielding the growing answer text and then the final Answer."""
-        return self.answerer.stream(question, history, filters)
+        for item in self.answerer.stream(_strip_escapes(question), history, filters):
+            if isinstance(item, Answer) and self.audit is not None:
+                self.audit.record(item, user)
+            yield item
 
     def documents(self) -> dict[str, DocRecord]:
         return self.retriever.snapshot().records
