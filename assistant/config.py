@@ -5,6 +5,7 @@ The CLI and the app build it and pass it down; library code never reads ``os.env
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -61,6 +62,15 @@ class Settings(BaseSettings):
     port: int = 7860
     auth: str | None = None
     max_upload_mb: float = Field(default=20.0, gt=0)
+    # Questions the app answers at once (its Gradio queue); the Assistant is thread-safe.
+    # Answering is CPU-bound: on 2 cores, 8 or 20 at once gave fewer answers per second than
+    # 4, a worse p95 and a 2.5x slower upload (evals/bench_load.py, docs/OPERATIONS.md).
+    concurrency: int = Field(
+        default_factory=lambda: min(64, 2 * (os.cpu_count() or 1)),
+        ge=1,
+        le=64,
+        description="Questions answered at once (default: twice the CPU count).",
+    )
 
     # Audit trail of answered questions (assistant.audit); evals and benchmarks turn it off.
     audit: bool = Field(default=True, description="Log every answer to <data_dir>/audit/.")

@@ -46,8 +46,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, timeout: float = 900) -> tuple[subprocess.Popen, str, float]:
-    """Start ``app.py`` on a free port; return the process, its URL and seconds to ready."""
+def start_app(
+    data_dir: Path, timeout: float = 900, env_extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """Start ``app.py`` on a free port; return the process, its URL and seconds to ready.
+
+    ``env_extra`` adds environment variables (e.g. ``ASSISTANT_AUTH``) for the app.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     port = free_port()
     env.update(
@@ -55,6 +60,7 @@ def start_app(data_dir: Path, timeout: float = 900) -> tuple[subprocess.Popen, s
         ASSISTANT_PORT=str(port),
         HF_HUB_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",
+        **(env_extra or {}),
     )
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()

@@ -91,3 +91,10 @@ def test_ingest_search_and_ask_against_a_chroma_server(
     assert reader.status().chunks > before
     answer = reader.ask("What is the carbon tax rate from 2026?")
     assert "S$45" in answer.answer and answer.citations
+
+    # A removal by the writer reaches the reader's next question too (both retrievers).
+    writer.remove("sample-md")
+    for mode in ("bm25", "dense"):
+        hits = reader.search("Testland framework transfer of ITMOs", 3, mode=mode)
+        assert all(h.chunk.doc_id != "sample-md" for h in hits)
+    assert reader.status().chunks == before
