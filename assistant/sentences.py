@@ -116,6 +116,20 @@ _HAS = {
 }
 
 
+_NOT_COUNTS = re.compile(
+    r"\b\d+(?:\.\d+)+\w*"  # versions and sub-articles: "v1.1", "6.2"
+    r"|\b(?:Article|Annex|Section|Scope|Table|Paragraph|para|Chapter|No|v)\.?\s*\d+(?:\.\d+)*\w*"
+    rf"|\b\d{{1,2}}\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b"  # days of a month
+    r"|\b(?:19|20)\d\d\b",  # years
+    re.I,
+)
+
+
+def without_non_counts(text: str) -> str:
+    """``text`` without numbers that count nothing: years, days, versions, references."""
+    return _NOT_COUNTS.sub(" ", text)
+
+
 def answer_type(question: str) -> AnswerType:
     for kind, rx in _TYPE_RULES:
         if rx.search(question):
@@ -126,17 +140,25 @@ def answer_type(question: str) -> AnswerType:
 def satisfies(kind: AnswerType, text: str) -> bool:
     """Does ``text`` contain the kind of thing the question asks for?"""
     rx = _HAS.get(kind)
+    if kind is AnswerType.COUNT:
+        text = without_non_counts(text)  # "in 2025" or "Article 6.2" is not a count
     return True if rx is None else bool(rx.search(text))
+
+
+_NAME = r"(?:the )?[A-Z][\w’'-]+(?: (?:of |and )?[A-Z][\w’'-]+)*"
+# Three or more names in a row: "Papua New Guinea, Ghana, Bhutan ... and Mongolia".
+_ENUMERATION = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})+(?:,?\s+(?:and|or)\s+{_NAME})?")
 
 
 def mentions_only_in_enumeration(text: str, entity: str) -> bool:
     """True when ``entity`` appears in ``text`` only as one item of a list of 3+ names."""
-    for m in re.finditer(re.escape(entity), text, re.I):
-        window = text[max(0, m.start() - 80) : m.end() + 80]
-        items = re.findall(r"(?:^|,|:|\band\b)\s*([A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*)", window)
-        if len(items) < 3:
-            return False
-    return bool(re.search(re.escape(entity), text, re.I))
+    runs = [
+        m.span()
+        for m in _ENUMERATION.finditer(text)
+        if len(re.split(r"\s*,\s*|,?\s+(?:and|or)\s+", m.group(0))) >= 3
+    ]
+    mentions = [m.span() for m in re.finditer(re.escape(entity), text, re.I)]
+    return bool(mentions) and all(any(s <= a and b <= e for s, e in runs) for a, b in mentions)
 
 
 _POINTER = re.compile(
@@ -199,7 +221,9 @@ def source_words(question: str) -> frozenset[str]:
     m = _SOURCE_PHRASE.search(question)
     if not m:
         return frozenset()
-    words = re.findall(r"[A-Za-z]{3,}", m.group(0))
+    # "the December 2023 release": a date says when, not which; the anchors check it.
+    text = re.sub(rf"\b{_MONTHS}\b", " ", m.group(0), flags=re.I)
+    words = re.findall(r"[A-Za-z]{3,}", text)
     return frozenset(w.lower() for w in words if w.lower() not in _GENERIC_SOURCE_WORDS)
 
 
