@@ -23,6 +23,7 @@ class Split(StrEnum):
     ALL = "all"
     DEV = "dev"
     TEST = "test"
+    HOLDOUT = "holdout"
 
 
 # One line per paragraph: the help renderer keeps a docstring's line breaks.
@@ -33,8 +34,8 @@ HELP = (
     "eligibility verdicts, on a fresh temporary index of corpus/, next to the baselines "
     "(BM25 only, dense only, vanilla llama-index, top passage). Prints a summary, writes JSON "
     "and a self-contained HTML report, and exits 1 when a metric is worse than its gate.\n\n"
-    "The composer's answer threshold was calibrated on the dev split: the test split is the "
-    "honest figure.\n\n"
+    "The composer was tuned and its answer threshold calibrated on the dev and test splits: the "
+    "holdout split, written by a session that never ran the assistant, is the honest figure.\n\n"
     "Example: assistant eval --compare evals/results/latest.json"
 )
 

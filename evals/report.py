@@ -56,8 +56,9 @@ DEFINITIONS = {
     "the expected verdict.",
 }
 CALIBRATION_NOTE = (
-    "The composer's answer threshold ({threshold}) was calibrated on the dev split, so dev "
-    "figures flatter it: the held-out test split is the honest figure. CI gates on all."
+    "The composer was tuned and its answer threshold ({threshold}) calibrated on the dev and "
+    "test splits, so their figures flatter it: the holdout split, written by a session that "
+    "never ran the assistant and measured once, is the honest figure. CI gates on all."
 )
 STATUS_STYLE = {
     "pass": "green",

@@ -320,7 +320,7 @@ def test_report_renders_html_json_and_terminal(
     assert json.loads(paths["latest"].read_text()) == json.loads(paths["json"].read_text())
     html = paths["html"].read_text()
     assert html.count("data:image/png;base64,") == (2 if split == "dev" else 3)
-    assert "calibrated on the dev split" in html
+    assert "holdout split" in html
     if split == "all":
         assert "Ten &lt;b&gt;" in html and "<b>." not in html  # answer text is escaped
         assert html.index("test · single") < html.index("dev · single")  # failures first
@@ -335,7 +335,7 @@ def test_eval_is_a_command_of_the_main_cli() -> None:
     from assistant.cli import app
 
     r = CliRunner().invoke(app, ["eval", "--help"])
-    assert r.exit_code == 0 and "--compare" in r.output and "calibrated on the dev" in r.output
+    assert r.exit_code == 0 and "--compare" in r.output and "holdout split" in r.output
 
 
 # -- one real run ----------------------------------------------------------------------------
@@ -369,8 +369,8 @@ def test_a_real_run_writes_json_and_html_and_exits_by_the_gate(tmp_path: Path) -
     [stamped] = out.glob("eval-*.json")
     assert json.loads(stamped.read_text()) == latest
 
-    assert latest["schema"] == suite.SCHEMA and latest["run"]["splits"] == ["dev", "test", "all"]
-    assert latest["config"]["answer_threshold_calibrated_on"] == "dev"
+    assert latest["schema"] == suite.SCHEMA and latest["run"]["splits"] == list(suite.SPLITS)
+    assert latest["config"]["answer_threshold_calibrated_on"] == "dev+test"
     assert set(latest["systems"]["retrieval"]) == {"hybrid"}  # --no-baselines
     assert set(latest["systems"]["answers"]) == {"composer"}
     gold = latest["gold"]
@@ -378,8 +378,9 @@ def test_a_real_run_writes_json_and_html_and_exits_by_the_gate(tmp_path: Path) -
     assert gold["retrieval"]["all"] == len(latest["rows"]["retrieval"]) >= 40
     assert gold["eligibility"]["all"] == len(latest["rows"]["eligibility"]) > 0
     for name, per in latest["metrics"].items():
-        assert set(per) == {"dev", "test", "all"}, name
-        assert all(isinstance(v, float | int) for v in per.values()), name
+        assert set(per) == set(suite.SPLITS), name
+        # holdout has answer items only: its retrieval and eligibility metrics are None
+        assert all(isinstance(per[s], float | int) for s in ("dev", "test", "all")), name
     assert len(latest["gates"]) == len(suite.load_thresholds()[0])
 
     # the exit code is the gate's verdict, and a failed gate is named on the terminal
@@ -387,7 +388,7 @@ def test_a_real_run_writes_json_and_html_and_exits_by_the_gate(tmp_path: Path) -
     assert r.returncode == (1 if failed else 0)
     for g in failed:
         assert g["metric"] in r.stdout
-    assert "calibrated on the dev split" in r.stdout
+    assert "holdout split" in r.stdout
 
     reg = latest["regressions"]
     assert reg["previous_started"] == "then"
@@ -396,4 +397,4 @@ def test_a_real_run_writes_json_and_html_and_exits_by_the_gate(tmp_path: Path) -
 
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 3 and "http" not in html.split("<body>")[0]
-    assert "calibrated on the dev split" in html
+    assert "holdout split" in html
