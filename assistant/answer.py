@@ -30,12 +30,15 @@ from assistant.sentences import (
     AnswerType,
     Unit,
     answer_type,
+    counted_thing,
     is_instruction_like,
     is_pointer,
     mentions_only_in_enumeration,
+    names_coordinated,
     references,
     satisfies,
     source_words,
+    split_premise,
     strip_source,
     sub_questions,
     units_of,
@@ -51,6 +54,7 @@ MAX_QUESTION_CHARS = 2000
 ANSWER_THRESHOLD = 0.51
 W_COVERAGE, W_SIMILARITY = 0.55, 0.45
 RETRIEVE_K = 8
+PREMISE_WEIGHT = 0.5
 _QUESTION_WORDS = {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much",
     "doe", "does", "did", "do", "can", "could", "would", "should", "will", "is", "are", "was",
@@ -59,11 +63,16 @@ _QUESTION_WORDS = {
     # Words that ask how current a fact is ("so far", "still", "yet"): ``_STATUS`` handles
     # them; as key terms they would favour any sentence that happens to repeat them.
     "so", "far", "still", "yet", "now", "currently", "current", "latest", "today",
+    "must", "may", "might", "shall", "need", "needs",
     # Kinds of document a question names ("does the NCCS page say ..."): they say where to
     # look, not what the answer says.
     "page", "webpage", "website", "column", "factsheet",
 }  # fmt: skip
 _CAUSE_WORDS = {"why", "trigger", "prompt", "led", "lead", "caus", "motiv", "reason"}
+_KIND_WORDS = {
+    AnswerType.CAUSE: _CAUSE_WORDS,
+    AnswerType.DATE: {"date", "day", "month", "year", "time"},
+}
 _COUNT_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -286,6 +295,9 @@ class Answerer:
     ) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
         focus = _countries_in(question)
+        # "How many megawatts ...": a sentence with a number counts something, not megawatts.
+        thing = counted_thing(question) if kind is AnswerType.COUNT else None
+        counted = set(self._tokens(thing)) if thing else set()
         refs = references(question)
         # Dates the user states, not those of an earlier turn appended by ``condense``.
         anchors = _anchors(re.sub(r"\s*\([^()]*\)\s*$", "", question))
@@ -329,14 +341,11 @@ class Answerer:
             # A sentence that introduces a list is judged with the list it introduces.
             body = self._list_text(doc, unit) if unit.list_intro else unit.text
             typed = satisfies(kind, body)
+            if counted and not counted & set(self._tokens(body)):
+                typed = False
             if kind is AnswerType.LIST:
                 # a list answer is a list: an introducing sentence, an item, or an enumeration
-                typed = (
-                    unit.list_intro
-                    or unit.kind in _ITEM_KINDS
-                    or unit.text.count(",") >= 2
-                    or len(_NAMES.findall(unit.text)) >= 2
-                )
+                typed = unit.list_intro or unit.kind in _ITEM_KINDS or names_coordinated(unit.text)
             if is_pointer(unit.text) or is_instruction_like(unit.text):
                 typed = False  # "Please see Annex B" sends the reader elsewhere; injected
                 # instructions in a document are data and never presented as an answer
@@ -479,7 +488,8 @@ class Answerer:
     def _terms(self, question: str) -> list[str]:
         # A cause is asked for with a verb the answer never repeats ("what triggered X?" is
         # answered by "X follows ..."): the answer type checks for the reason instead.
-        skip = _CAUSE_WORDS if answer_type(question) is AnswerType.CAUSE else set()
+        # Likewise "by what date", "in which year": the answer states a date, not the word.
+        skip = _KIND_WORDS.get(answer_type(question), set())
         seen: dict[str, None] = {}
         for t in self._tokens(question):
             if t not in _question_stems() and t not in skip:
@@ -495,6 +505,16 @@ class Answerer:
             parts = [t for t in self._tokens(name) if t in w]
             for t in parts:
                 w[t] /= len(parts)
+        # Terms only in the question's premise ("After Japan and Thailand began discussing
+        # JCM methodologies, how many ...") or in context added from the conversation
+        # ("... (the earlier question)") say what the question is about, not what it asks:
+        # a sentence restating the premise must not outscore the one that answers.
+        ask, context = split_premise(question)
+        if context:
+            asked = set(self._tokens(ask))
+            for t in w:
+                if t not in asked:
+                    w[t] *= PREMISE_WEIGHT
         return w
 
     def _df(self, snap: Snapshot) -> tuple[dict[str, float], float]:

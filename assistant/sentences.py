@@ -70,6 +70,7 @@ class AnswerType(StrEnum):
     LOCATION = "location"
     FREQUENCY = "frequency"
     CAUSE = "cause"
+    AMOUNT = "amount"
     LIST = "list"
     GENERAL = "general"
 
@@ -77,13 +78,14 @@ class AnswerType(StrEnum):
 _TYPE_RULES: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.MONEY, re.compile(r"\b(price|cost|costs|fee|fees|pay|paying|paid|how much .*(cost|pay)|tax rate|rate of (the )?carbon tax|per tonne)\b", re.I)),
     (AnswerType.PERCENT, re.compile(r"\b(what share|what percentage|what proportion|what portion|per ?cent|percentage|how much of)\b", re.I)),
-    (AnswerType.DATE, re.compile(r"^\s*(when|by when|since when)\b|\b(what|which) (date|day|month|year)\b|\bin which year\b|\bdeadline\b", re.I)),
+    (AnswerType.DATE, re.compile(r"^\s*(when|by when|since when|from when|until when|as of when)\b|\b(what|which) (date|day|month|year)\b|\bin which year\b|\bdeadline\b", re.I)),
     (AnswerType.COUNT, re.compile(r"\bhow many\b|\bnumber of\b", re.I)),
     (AnswerType.PERSON, re.compile(r"^\s*(and )?(who|whom)\b|\bwhich (minister|official|person|people|agency|ministry|body|organisation|organization)\b", re.I)),
     (AnswerType.LOCATION, re.compile(r"^\s*(and )?where\b|\bin which (city|country|place|venue)\b", re.I)),
     (AnswerType.FREQUENCY, re.compile(r"\bhow often\b|\bhow frequently\b", re.I)),
     (AnswerType.CAUSE, re.compile(r"^\s*why\b|\bwhat (triggered|prompted|led to|caused|motivated)\b|\bfor what reason\b|\bwhat is the reason\b", re.I)),
-    (AnswerType.LIST, re.compile(r"\b(which|what)\s+(?:\w+\s+){0,2}(countries|programmes|programs|methodologies|project types|standards|principles|activities|exclusions|exceptions|steps|stages|conditions|criteria|requirements|members|partners)\b|^\s*list\b|\bwhat are the\b", re.I)),
+    (AnswerType.AMOUNT, re.compile(r"\bhow much\b|\b(what|which)\s+(?:[\w-]+\s+){0,3}(target|amount|volume|quantity|limit|cap|figure|total)s?\b", re.I)),
+    (AnswerType.LIST, re.compile(r"\b(which|what)\s+(?:(?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|must|should)\b)[\w-]+\s+){0,2}(countries|programmes|programs|methodologies|project types|standards|principles|activities|exclusions|exceptions|steps|stages|conditions|criteria|requirements|members|partners)\b|^\s*list\b|\bwhat are the\b", re.I)),
 ]  # fmt: skip
 
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
@@ -98,6 +100,12 @@ _HAS = {
     ),
     AnswerType.PERCENT: re.compile(r"\d\s?%|\bper ?cent\b|\bpercent\b", re.I),
     AnswerType.DATE: re.compile(rf"\b{_MONTHS}\b|\b(19|20)\d\d\b", re.I),
+    # An amount, a target or a limit is a number ("6 GW", "five per cent", "net zero by 2050").
+    AnswerType.AMOUNT: re.compile(
+        r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|"
+        r"hundred|thousand|million|billion|half|quarter|net[- ]zero)\b",
+        re.I,
+    ),
     AnswerType.COUNT: re.compile(
         r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|fifteen|twenty|thirty)\b",
         re.I,
@@ -106,7 +114,9 @@ _HAS = {
     AnswerType.CAUSE: re.compile(
         r"\b(because|due to|follows?|following|as a result|in order to|so that|so as to|"
         r"to ensure|ensuring|to avoid|avoidance|aims? to|aimed at|reflects?|driven by|given|"
-        r"in line with|in response to|prompted|triggered|owing to|thanks to|since)\b",
+        r"in line with|in response to|prompted|triggered|owing to|thanks to|since)\b"
+        # a purpose: "To further develop our frameworks, Singapore has ...".
+        r"|^\s*To\s+(?:further\s+)?[a-z]+\b",
         re.I,
     ),
     # A named person or body doing something: a title, or "by"/"with" + a proper name.
@@ -130,17 +140,48 @@ def without_non_counts(text: str) -> str:
     return _NOT_COUNTS.sub(" ", text)
 
 
-def answer_type(question: str) -> AnswerType:
+_AUX = r"(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|must|may)"
+_HOW_MANY = re.compile(
+    rf"\bhow many\s+(?P<phrase>[\w’'\- ]+?)(?:\s+(?:of|in|from|under|with)\b|\s+{_AUX}\b|[?,]|$)",
+    re.I,
+)
+
+
+def counted_thing(question: str) -> str | None:
+    """What "how many ..." counts: the last word of its noun phrase ("how many Thai emissions
+    reduction projects did ..." → "projects", "how many megawatts of ..." → "megawatts")."""
+    m = _HOW_MANY.search(question)
+    words = m.group("phrase").split() if m else []
+    return words[-1] if words else None
+
+
+def _kind_of(text: str) -> AnswerType:
     for kind, rx in _TYPE_RULES:
-        if rx.search(question):
+        if rx.search(text):
             return kind
     return AnswerType.GENERAL
+
+
+def answer_type(question: str) -> AnswerType:
+    """The kind of fact asked for, judged on what is asked, not on context in parentheses
+    that follow-up resolution appended; the context decides only when the question alone
+    does not ("And Peru? (When was the IA with Chile signed)" asks for a date), and never
+    makes a question about one item ("Verra? (Which standards ...)") a list question."""
+    m = re.match(r"^(?P<ask>.*?)\s*\((?P<context>[^()]*)\)\s*\??\s*$", question, re.S)
+    if not m:
+        return _kind_of(question)
+    kind = _kind_of(m.group("ask"))
+    if kind is AnswerType.GENERAL:
+        inherited = _kind_of(m.group("context"))
+        if inherited is not AnswerType.LIST:
+            return inherited
+    return kind
 
 
 def satisfies(kind: AnswerType, text: str) -> bool:
     """Does ``text`` contain the kind of thing the question asks for?"""
     rx = _HAS.get(kind)
-    if kind is AnswerType.COUNT:
+    if kind in (AnswerType.COUNT, AnswerType.AMOUNT):
         text = without_non_counts(text)  # "in 2025" or "Article 6.2" is not a count
     return True if rx is None else bool(rx.search(text))
 
@@ -148,6 +189,14 @@ def satisfies(kind: AnswerType, text: str) -> bool:
 _NAME = r"(?:the )?[A-Z][\w’'-]+(?: (?:of |and )?[A-Z][\w’'-]+)*"
 # Three or more names in a row: "Papua New Guinea, Ghana, Bhutan ... and Mongolia".
 _ENUMERATION = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})+(?:,?\s+(?:and|or)\s+{_NAME})?")
+
+
+_COORDINATED = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})*,?\s+(?:and|or)\s+{_NAME}")
+
+
+def names_coordinated(text: str) -> bool:
+    """Two or more names joined as a list: "with Plan Vivo and Global Carbon Council"."""
+    return bool(_COORDINATED.search(text))
 
 
 def mentions_only_in_enumeration(text: str, entity: str) -> bool:
@@ -193,7 +242,8 @@ def references(text: str) -> list[str]:
 
 
 _SPLIT_PARTS = re.compile(
-    r",?\s+and\s+(?=(?:(?:from|by|in|under|to|for|on|at|since)\s+)?"
+    r",?\s+and\s+(?=(?:(?:from|by|in|under|to|for|on|at|since|roughly|approximately|about|"
+    r"also|exactly)\s+)?"
     r"(?:who|whom|what|when|which|how|where|why|is|are|does|did|has|have|can)\b)",
     re.I,
 )
@@ -225,6 +275,28 @@ def source_words(question: str) -> frozenset[str]:
     text = re.sub(rf"\b{_MONTHS}\b", " ", m.group(0), flags=re.I)
     words = re.findall(r"[A-Za-z]{3,}", text)
     return frozenset(w.lower() for w in words if w.lower() not in _GENERIC_SOURCE_WORDS)
+
+
+_WH = r"(?:what|which|who|whom|whose|when|where|why|how)\b"
+# "After X, how many ...", "X — what is ...", "X. Which ...": a premise, then the question.
+_PREMISE = re.compile(
+    r"^(?P<premise>[^?]+?)(?:,\s*|\s*[—–]\s*|\s-\s|[.;:]\s+)"
+    rf"(?P<ask>(?:and\s+)?(?:(?:by|in|from|under|for|on|at|since|to|with)\s+)?{_WH}.*)$",
+    re.I | re.S,
+)
+_CONTEXT = re.compile(r"^(?P<ask>.*?\?)\s*\((?P<context>[^()]*)\)\s*\??$", re.S)
+
+
+def split_premise(question: str) -> tuple[str, str]:
+    """(what is asked, the rest): a premise before the question word, and context in
+    parentheses that follow-up resolution appended. ``(question, "")`` when there is none."""
+    context = ""
+    if m := _CONTEXT.match(question):
+        question, context = m.group("ask"), m.group("context")
+    m = _PREMISE.match(question)
+    if m and len(m.group("premise").split()) >= 3 and not re.match(_WH, m.group("premise"), re.I):
+        question, context = m.group("ask"), f"{m.group('premise')} {context}".strip()
+    return question, context
 
 
 def sub_questions(question: str) -> list[str]:
