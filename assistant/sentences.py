@@ -78,7 +78,7 @@ class AnswerType(StrEnum):
 _TYPE_RULES: list[tuple[AnswerType, re.Pattern]] = [
     (AnswerType.MONEY, re.compile(r"\b(price|cost|costs|fee|fees|pay|paying|paid|how much .*(cost|pay)|tax rate|rate of (the )?carbon tax|per tonne)\b", re.I)),
     (AnswerType.PERCENT, re.compile(r"\b(what share|what percentage|what proportion|what portion|per ?cent|percentage|how much of)\b", re.I)),
-    (AnswerType.DATE, re.compile(r"^\s*(when|by when|since when|from when|until when|as of when)\b|\b(what|which) (date|day|month|year)\b|\bin which year\b|\bdeadline\b", re.I)),
+    (AnswerType.DATE, re.compile(r"^\s*(when|by when|since when|from when|until when|as of when)\b|\b(what|which) (dates?|days?|months?|years?)\b|\bin which year\b|\bdeadline\b", re.I)),
     (AnswerType.COUNT, re.compile(r"\bhow many\b|\bnumber of\b", re.I)),
     (AnswerType.PERSON, re.compile(r"^\s*(and )?(who|whom)\b|\bwhich (minister|official|person|people|agency|ministry|body|organisation|organization)\b", re.I)),
     (AnswerType.LOCATION, re.compile(r"^\s*(and )?where\b|\bin which (city|country|place|venue)\b", re.I)),
@@ -156,6 +156,7 @@ def counted_thing(question: str) -> str | None:
 
 
 def _kind_of(text: str) -> AnswerType:
+    text = split_premise(text)[0]  # "In her remarks on the MOU, why ...": the ask decides
     for kind, rx in _TYPE_RULES:
         if rx.search(text):
             return kind
@@ -244,7 +245,7 @@ def references(text: str) -> list[str]:
 _SPLIT_PARTS = re.compile(
     r",?\s+and\s+(?=(?:(?:from|by|in|under|to|for|on|at|since|roughly|approximately|about|"
     r"also|exactly)\s+)?"
-    r"(?:who|whom|what|when|which|how|where|why|is|are|does|did|has|have|can)\b)",
+    r"(?:who|whom|what|when|which|how|where|why|is|are|do|does|did|has|have|can)\b)",
     re.I,
 )
 _SOURCE_PHRASE = re.compile(
