@@ -272,6 +272,10 @@ def plot_systems(result: dict) -> str:
                 s["label"]: [s["metrics"][split][m] for m in metrics] for s in systems.values()
             }
             ax = axes[row][col]
+            if all(v is None for vs in series.values() for v in vs):
+                ax.axis("off")  # e.g. holdout has answer items only
+                ax.set_title(f"{group.capitalize()} — no {split} items", fontsize=10)
+                continue
             _bars(ax, labels, series)
             ax.set_title(f"{group.capitalize()} — {split} split", fontsize=10)
     fig.suptitle("Current configuration vs baselines (same run, same items)", fontsize=11)
