@@ -11,7 +11,6 @@ Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,16 +25,6 @@ from assistant.ingest import IngestReport, Progress, ingest, remove_document
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore, DocRecord
 from assistant.types import Answer, Document, FusionMethod, Hit, RetrievalMode
-
-# Terminal escape sequences (CSI, OSC, two-byte) as pasted from a shell. The answerer drops
-# control characters one by one, which would leave "[0m" of "\x1b[0m" in the question.
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
-)
-
-
-def _strip_escapes(question: str) -> str:
-    return _ESCAPES.sub("", question) if isinstance(question, str) else question
 
 
 @dataclass(frozen=True)
@@ -154,7 +143,7 @@ class Assistant:
         Raises:
             QueryError: an empty or over-long question.
         """
-        answer = self.answerer.ask(_strip_escapes(question), history, filters)
+        answer = self.answerer.ask(question, history, filters)
         if self.audit is not None:
             self.audit.record(answer, user)
         return answer
@@ -168,7 +157,7 @@ class Assistant:
         user: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, yielding the growing answer text and then the final Answer."""
-        for item in self.answerer.stream(_strip_escapes(question), history, filters):
+        for item in self.answerer.stream(question, history, filters):
             if isinstance(item, Answer) and self.audit is not None:
                 self.audit.record(item, user)
             yield item

@@ -202,11 +202,11 @@ def ingest(
             doc = _with_id(doc, doc_id)
         seen[doc_id] = str(path)
         old = records.get(doc_id)
-        if old is not None and old.content_hash == doc.content_hash and doc_id in complete:
+        same = old is not None and old.content_hash == doc.content_hash
+        if same and doc_id in complete:
             report.unchanged.append(doc_id)
             bar.update(1)
             continue
-        same = old is not None and old.content_hash == doc.content_hash
         written = index_documents(
             [doc], settings, store, embedder,
             records={k: r for k, r in records.items() if not (same and k == doc_id)},

@@ -168,7 +168,7 @@ def answer_type(question: str) -> AnswerType:
     that follow-up resolution appended; the context decides only when the question alone
     does not ("And Peru? (When was the IA with Chile signed)" asks for a date), and never
     makes a question about one item ("Verra? (Which standards ...)") a list question."""
-    m = re.match(r"^(?P<ask>.*?)\s*\((?P<context>[^()]*)\)\s*\??\s*$", question, re.S)
+    m = _ANY_CONTEXT.match(question)
     if not m:
         return _kind_of(question)
     kind = _kind_of(m.group("ask"))
@@ -190,8 +190,7 @@ def satisfies(kind: AnswerType, text: str) -> bool:
 _NAME = r"(?:the )?[A-Z][\w’'-]+(?: (?:of |and )?[A-Z][\w’'-]+)*"
 # Three or more names in a row: "Papua New Guinea, Ghana, Bhutan ... and Mongolia".
 _ENUMERATION = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})+(?:,?\s+(?:and|or)\s+{_NAME})?")
-
-
+# Two or more names joined by "and"/"or": "with Plan Vivo and Global Carbon Council".
 _COORDINATED = re.compile(rf"{_NAME}(?:\s*,\s*{_NAME})*,?\s+(?:and|or)\s+{_NAME}")
 
 
@@ -285,7 +284,12 @@ _PREMISE = re.compile(
     rf"(?P<ask>(?:and\s+)?(?:(?:by|in|from|under|for|on|at|since|to|with)\s+)?{_WH}.*)$",
     re.I | re.S,
 )
+# Context that follow-up resolution appends: "question? (earlier question)". The composer's
+# own additions ("by when (first part)?", "... (Indonesia)?") carry no "?" before the
+# parenthesis and are deliberately not context: their terms are what the part asks about.
 _CONTEXT = re.compile(r"^(?P<ask>.*?\?)\s*\((?P<context>[^()]*)\)\s*\??$", re.S)
+# Either kind of trailing parenthesis, for judging the kind of fact asked for.
+_ANY_CONTEXT = re.compile(r"^(?P<ask>.*?)\s*\((?P<context>[^()]*)\)\s*\??\s*$", re.S)
 
 
 def split_premise(question: str) -> tuple[str, str]:
