@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -426,7 +427,9 @@ def evaluate(
             f"mrr@{NDCG_K}": [],
         }
         t0 = time.perf_counter()
-        for qid in tqdm(qids, desc=spec.label, unit="query", disable=not progress, leave=False):
+        # A bar redrawn per query floods a log file: off the terminal, one line per mode.
+        bar = progress and sys.stderr.isatty()
+        for qid in tqdm(qids, desc=spec.label, unit="query", disable=not bar, leave=False):
             text = data.queries[qid]
 
             def search(k: int, text: str = text, spec: ModeSpec = spec) -> list:
@@ -439,6 +442,8 @@ def evaluate(
             scores[f"mrr@{NDCG_K}"].append(reciprocal_rank(ranked, rel, NDCG_K))
         elapsed = time.perf_counter() - t0
         result = ModeResult(spec.label, {k: mean(v) for k, v in scores.items()}, elapsed)
+        if progress and not bar:
+            print(f"{spec.label}: {len(qids)} queries in {elapsed:.1f} s", file=sys.stderr)
         done[(spec.mode, fusion)] = result
         results.append(result)
     return results, len(qids)

@@ -136,6 +136,16 @@ def test_bench_beir_command(tmp_path: Path) -> None:
     assert second["index"]["unchanged"] == 12 and second["index"]["chunks_written"] == 0
     assert second["queries"] == 1
 
+    # The table mode shows progress; off a terminal (a pipe here), one line per mode, not a
+    # bar redrawn for every query.
+    table = run(args[:2] + args[3:] + ["--limit-queries", "2"], tmp_path / "data")
+    assert table.returncode == 0, table.stderr
+    lines = [ln for ln in table.stderr.splitlines() if "queries in" in ln]
+    assert len(lines) == len(MODES) - 1  # "hybrid" is one of the fusions, run once
+    assert all(ln.split(":")[0] in MODES and "2 queries in" in ln for ln in lines), lines
+    assert "query/s" not in table.stderr and "it/s" not in table.stderr
+    assert "nDCG@10" in table.stdout
+
 
 def test_bench_beir_rejects_a_non_beir_folder(tmp_path: Path) -> None:
     r = run(["bench-beir", str(tmp_path)], tmp_path / "data")
