@@ -51,6 +51,25 @@ def find_span(text: str, quote: str, start_hint: int = 0) -> tuple[int, int] | N
     return index[pos], index[pos + len(norm_quote) - 1] + 1
 
 
+def occurs(text: str, fragment: str) -> bool:
+    """Does ``fragment`` occur in ``text`` as words (normalised as in ``find_span``)?
+
+    It must start at a word boundary, and a number must end at one: "ten" is not in
+    "content", "45" is in neither "450" nor "145" nor "0.45", but "exception" is in
+    "exceptions" (facts and alternatives are often written as a word's stem).
+    """
+    norm_text, _ = _normalise(text)
+    norm = _normalise(fragment.strip())[0]
+    if not norm:
+        return False
+    pattern = re.escape(norm)
+    if norm[0].isalnum():
+        pattern = r"(?<!\w)(?<!\d[.,])" + pattern
+    if norm[-1].isdigit():
+        pattern += r"(?!\d)(?![.,]\d)"
+    return re.search(pattern, norm_text) is not None
+
+
 def contains(text: str, fragment: str) -> bool:
     """True when ``fragment`` occurs in ``text`` under the same normalisation as find_span."""
     return find_span(text, fragment) is not None

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.citations import cite_span, contains
+from assistant.citations import cite_span, occurs
 from assistant.config import Settings
 from assistant.sentences import is_instruction_like, units_of
 from assistant.types import Answer, AnswerMode, Citation, Document, Hit
@@ -91,11 +91,11 @@ def verify(text: str, hits: list[Hit]) -> str | None:
         body = _MARKER.sub("", s)
         for fact in _FACT.findall(body):
             fact = fact.strip(' .,“”"').rstrip(".,")
-            if fact and not contains(passages, fact):
+            if fact and not occurs(passages, fact):  # "5%" is not in "15%"
                 return f"{fact!r} does not appear in the cited passage(s) {cited}"
         # Names too: a capitalised word after the first must come from the passage.
         for name in re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]{3,}", body.strip()):
-            if not contains(passages, name):
+            if not occurs(passages, name):
                 return f"the name {name!r} does not appear in the cited passage(s) {cited}"
     return None
 

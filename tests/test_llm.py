@@ -168,6 +168,9 @@ def test_verify_rules() -> None:
     ]
     assert verify("The rate is S$25 per tonne in 2024 [1].", hits) is None
     assert "S$30" in verify("The rate is S$30 per tonne [1].", hits)
+    # a number inside a larger one of the passage is not in it ("S$2" of "S$25", "202")
+    assert "S$2" in verify("The rate is S$2 per tonne [1].", hits)
+    assert "'5'" in verify("The rate rose 5 times [1].", hits)
     assert verify("It was set by Grace Fu [1].", hits) is None
     assert "no citation" in verify("The rate is S$25.", hits)
 
