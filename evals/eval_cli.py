@@ -24,6 +24,8 @@ class Split(StrEnum):
     DEV = "dev"
     TEST = "test"
     HOLDOUT = "holdout"
+    HOLDOUT2 = "holdout2"
+    HOLDOUT3 = "holdout3"
 
 
 # One line per paragraph: the help renderer keeps a docstring's line breaks.
@@ -35,7 +37,7 @@ HELP = (
     "(BM25 only, dense only, vanilla llama-index, top passage). Prints a summary, writes JSON "
     "and a self-contained HTML report, and exits 1 when a metric is worse than its gate.\n\n"
     "The composer was tuned and its answer threshold calibrated on the dev and test splits: the "
-    "holdout split, written by a session that never ran the assistant, is the honest figure.\n\n"
+    "holdout splits, written by sessions that never ran the assistant, are the honest figure.\n\n"
     "Example: assistant eval --compare evals/results/latest.json"
 )
 

@@ -57,8 +57,9 @@ DEFINITIONS = {
 }
 CALIBRATION_NOTE = (
     "The composer was tuned and its answer threshold ({threshold}) calibrated on the dev and "
-    "test splits, so their figures flatter it: the holdout split, written by a session that "
-    "never ran the assistant and never tuned on, is the honest figure. CI gates on all."
+    "test splits, so their figures flatter it: the holdout splits (holdout, holdout2, holdout3), written by "
+    "sessions that never ran the assistant and never tuned on, are the honest figure. CI gates "
+    "on all."
 )
 STATUS_STYLE = {
     "pass": "green",

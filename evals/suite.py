@@ -16,7 +16,8 @@ Systems compared in one run, on the same index and gold items:
 Metric definitions (the report repeats them):
 
 - fact accuracy: answerable items whose answer contains every required fact (a fact is
-  found when any alternative occurs, case-, whitespace- and quote-mark-insensitively); an
+  found when any alternative occurs as words, case-, whitespace- and quote-mark-insensitively:
+  "ten" is not found in "content", nor "5%" in "15%", but "exception" is in "exceptions"); an
   abstention fails.
 - citation precision: over answered answerable items, the share of citations that support
   the answer: the cited span contains a required fact, or overlaps ([start, end) in the same
@@ -51,7 +52,7 @@ from pathlib import Path
 
 from assistant.answer import ANSWER_THRESHOLD
 from assistant.api import Assistant
-from assistant.citations import cite_in_chunk, contains, find_span
+from assistant.citations import cite_in_chunk, contains, find_span, occurs
 from assistant.compliance import ComplianceInputError, RuleBook, check_eligibility, load_rules
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.embedding import MODEL_NAME
@@ -67,7 +68,7 @@ from evals.retrieval_eval import (
 )
 
 SCHEMA = 1
-SPLITS = ("dev", "test", "holdout", "all")
+SPLITS = ("dev", "test", "holdout", "holdout2", "holdout3", "all")
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 RETRIEVAL_K = 10
 WARM_UP_QUESTION = "What is Article 6 of the Paris Agreement about?"
@@ -155,8 +156,9 @@ Span = tuple[str, int, int]  # doc_id, start, end
 
 
 def fact_found(text: str, alternatives: Sequence[str]) -> bool:
-    """True when any alternative occurs in ``text`` (case/whitespace/quote-mark tolerant)."""
-    return any(contains(text, alt) for alt in alternatives)
+    """True when any alternative occurs in ``text`` as words (case/whitespace/quote-mark
+    tolerant): "ten" is not found in "content", nor "5%" in "15%"."""
+    return any(occurs(text, alt) for alt in alternatives)
 
 
 def citation_supports(
@@ -646,7 +648,7 @@ def load_thresholds(path: Path = THRESHOLDS) -> tuple[list[Threshold], dict]:
         unknown = set(raw) - {"split", "gate", "target", "better", "note"}
         if unknown or "gate" not in raw or raw.get("split", "all") not in SPLITS:
             raise ValueError(
-                f'{path}: [metrics."{name}"] needs gate (number), split (dev|test|holdout|all), '
+                f'{path}: [metrics."{name}"] needs gate (number), split (dev|test|holdout|holdout2|holdout3|all), '
                 f"better (higher|lower), optional target and note; got {sorted(raw)}"
             )
         if raw.get("better", "higher") not in ("higher", "lower"):

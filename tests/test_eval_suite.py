@@ -49,10 +49,19 @@ GOLD = [(DOC, 100, 130)]  # where the support quote sits in its document
         ("Up to five\n per   cent. [1]", True),  # whitespace-insensitive
         ("Up to 5% of emissions.", True),  # any alternative
         ("Up to five percent.", False),  # not a listed alternative
+        ("Up to 15% of emissions.", False),  # inside a larger number
+        ("Up to 5.5% of emissions.", False),
     ],
 )
 def test_a_fact_is_found_by_any_alternative(text: str, found: bool) -> None:
     assert suite.fact_found(text, FIVE[0]) is found
+
+
+def test_a_fact_starts_at_a_word_but_may_be_a_stem() -> None:
+    assert not suite.fact_found("the content of the agreement", ["ten"])
+    assert suite.fact_found("ten agreements", ["ten"])
+    assert suite.fact_found("the listed exceptions apply", ["exception"])  # a stem
+    assert not suite.fact_found("S$450 per tonne", ["S$45"])
 
 
 def test_quote_marks_do_not_matter() -> None:

@@ -29,7 +29,7 @@ def test_sizes_and_ids() -> None:
     for rows in (RETRIEVAL, ANSWERS, _rows("eligibility.jsonl")):
         ids = [r["id"] for r in rows]
         assert len(ids) == len(set(ids))
-        assert {r["split"] for r in rows} <= {"dev", "test", "holdout"}
+        assert {r["split"] for r in rows} <= {"dev", "test", "holdout", "holdout2", "holdout3"}
         assert {"dev", "test"} <= {r["split"] for r in rows}
 
 
