@@ -44,7 +44,7 @@ from assistant.sentences import (
     units_of,
     without_non_counts,
 )
-from assistant.types import Answer, AnswerMode, BlockKind, Citation, Document, Hit
+from assistant.types import ITEM_KINDS, Answer, AnswerMode, BlockKind, Citation, Document, Hit
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ class Answerer:
     def _widen(self, c: Candidate, n: int) -> Candidate:
         """The chosen sentence and the next one of its paragraph, when both fit the budget
         (shared by the ``n`` sentences of the answer). Never a pointer or an instruction."""
-        if c.unit.list_intro or c.unit.kind in _ITEM_KINDS:
+        if c.unit.list_intro or c.unit.kind in ITEM_KINDS:
             return c
         doc = self._doc(c.unit.doc_id)
         after = [
@@ -369,7 +369,7 @@ class Answerer:
                 typed = False
             if kind is AnswerType.LIST:
                 # a list answer is a list: an introducing sentence, an item, or an enumeration
-                typed = unit.list_intro or unit.kind in _ITEM_KINDS or names_coordinated(unit.text)
+                typed = unit.list_intro or unit.kind in ITEM_KINDS or names_coordinated(unit.text)
             if is_pointer(unit.text) or is_instruction_like(unit.text):
                 typed = False  # "Please see Annex B" sends the reader elsewhere; injected
                 # instructions in a document are data and never presented as an answer
@@ -462,7 +462,7 @@ class Answerer:
         for b in doc.blocks:
             if b.start < unit.block_end:
                 continue
-            if b.kind not in _ITEM_KINDS:
+            if b.kind not in ITEM_KINDS:
                 break
             items.append(doc.text[b.start : b.end])
         return " ".join([unit.text, *items])
@@ -474,15 +474,14 @@ class Answerer:
         idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
         if idx is None:
             return None
-        items = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
         start_i = idx
-        if blocks[idx].kind in items:
+        if blocks[idx].kind in ITEM_KINDS:
             while start_i > 0 and blocks[start_i - 1].kind is blocks[idx].kind:
                 start_i -= 1
             if start_i > 0 and blocks[start_i - 1].kind is BlockKind.PARAGRAPH:
                 start_i -= 1
         end_i = start_i + 1 if blocks[start_i].kind is BlockKind.PARAGRAPH else start_i
-        while end_i < len(blocks) and blocks[end_i].kind in items:
+        while end_i < len(blocks) and blocks[end_i].kind in ITEM_KINDS:
             end_i += 1
         if end_i - start_i < 2:
             return None
@@ -576,7 +575,6 @@ def _question_stems() -> frozenset[str]:
 # Stems that mean the same thing in rules and agreements ("excluded" ~ "except").
 _SYNONYMS = {"exclud": "except", "exclus": "except", "exempt": "except", "permit": "allow",
     "ratio": "share", "proport": "share", "percentag": "share"}  # fmt: skip
-_ITEM_KINDS = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
 _DEMONYMS = {"Peruvian": "Peru", "Ghanaian": "Ghana", "Bhutanese": "Bhutan", "Chilean": "Chile",
     "Rwandan": "Rwanda", "Thai": "Thailand", "Vietnamese": "Vietnam", "Mongolian": "Mongolia",
     "Paraguayan": "Paraguay", "Cambodian": "Cambodia", "Singaporean": "Singapore", "PNG": "Papua New Guinea"}  # fmt: skip
@@ -588,7 +586,7 @@ _ANAPHORIC = re.compile(r"(It|This|These|They|That|Its|Their|Such|The latter)\b"
 def _is_fragment_item(unit: Unit) -> bool:
     """A list item or table row that is not a sentence of its own ("Those under ...;")."""
     text = unit.text.strip()
-    return unit.kind in _ITEM_KINDS and (
+    return unit.kind in ITEM_KINDS and (
         not re.search(r"[.!?][\"”’)]?$", text) or text[:1].islower()
     )
 

@@ -174,10 +174,9 @@ def ingest(
     files = iter_files(paths)
     report = IngestReport()
     records = store.records()
-    report.orphans_removed = remove_orphans(store, records)
     # A row missing some of its chunks (another writer's orphan sweep took them while they
     # were in flight) is indexed again, not skipped as unchanged.
-    complete = _complete(store, records)
+    report.orphans_removed, complete = _sweep(store, records)
     manifests: dict = {}
     seen: dict[str, str] = {}
     bar = tqdm(total=len(files), desc="Ingesting", unit="file", disable=not progress)
@@ -242,24 +241,25 @@ def remove_document(store: ChromaStore, doc_id: str) -> int:
 
 def remove_orphans(store: ChromaStore, records: dict[str, DocRecord]) -> int:
     """Delete chunks left by an interrupted run: no document row, or another hash."""
+    return _sweep(store, records)[0]
+
+
+def _sweep(store: ChromaStore, records: dict[str, DocRecord]) -> tuple[int, set[str]]:
+    """:func:`remove_orphans`, and the documents whose row has all its chunks, from one scan
+    of the chunks' metadata (a full read of the collection)."""
     orphans: list[str] = []
+    have: dict[str, int] = {}
     for doc_id, rows in store.chunk_ids_by_doc().items():
         rec = records.get(doc_id)
-        orphans.extend(cid for cid, h in rows if rec is None or h != rec.content_hash)
+        for cid, h in rows:
+            if rec is None or h != rec.content_hash:
+                orphans.append(cid)
+            else:
+                have[doc_id] = have.get(doc_id, 0) + 1
     if orphans:
         log.info("removing %d orphaned chunks from an interrupted ingest", len(orphans))
         store.delete_chunks(orphans)
-    return len(orphans)
-
-
-def _complete(store: ChromaStore, records: dict[str, DocRecord]) -> set[str]:
-    """Documents whose row has all its chunks."""
-    have = {
-        doc_id: sum(1 for _, h in rows if rec.content_hash == h)
-        for doc_id, rows in store.chunk_ids_by_doc().items()
-        if (rec := records.get(doc_id)) is not None
-    }
-    return {d for d, r in records.items() if have.get(d, 0) >= r.n_chunks}
+    return len(orphans), {d for d, r in records.items() if have.get(d, 0) >= r.n_chunks}
 
 
 def _live_source(rec) -> str | None:  # noqa: ANN001

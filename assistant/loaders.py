@@ -18,7 +18,7 @@ import yaml
 
 from assistant.errors import CorruptFileError, EmptyDocumentError, UnsupportedFileError
 from assistant.manifest import ManifestEntry, guess_meta
-from assistant.types import Block, BlockKind, DocMeta, Document
+from assistant.types import ITEM_KINDS, Block, BlockKind, DocMeta, Document
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -416,7 +416,6 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
 
 # ---------------------------------------------------------------------------------- debris
 
-_ITEM_KINDS = (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW)
 _NAV_WORDS = {
     "back", "top", "back to top", "en", "menu", "home", "share", "print", "search", "login",
     "log in", "sign in", "subscribe", "next", "previous", "related topics", "related articles",
@@ -442,7 +441,7 @@ def _drop_debris(blocks: list[RawBlock]) -> list[RawBlock]:
             break  # everything after a "related topics"/download-form footer is page chrome
         if low in _NAV_WORDS or _COOKIE.search(t) or _FORM_HINT.search(t):
             continue
-        if len(t) <= 4 and not t[:1].isdigit() and b.kind not in _ITEM_KINDS:
+        if len(t) <= 4 and not t[:1].isdigit() and b.kind not in ITEM_KINDS:
             continue  # language switchers, stray glyphs ("EN", "碳權"); not "Peru" in a list
         if _CAPTION.search(t):
             t = _CAPTION.sub("", t).strip()

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from assistant.types import BlockKind, Document
+from assistant.types import ITEM_KINDS, BlockKind, Document
 
 # Abbreviations and version numbers must not end a sentence ("v1.1", "No. 5", "e.g. X").
 _ABBREV = r"(?<!\bNo)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bv)"
@@ -39,7 +39,7 @@ def units_of(doc: Document, start: int, end: int) -> list[Unit]:
         if b.kind in (BlockKind.HEADING, BlockKind.CAPTION):
             continue
         text = doc.text[b.start : b.end]
-        if b.kind in (BlockKind.LIST_ITEM, BlockKind.TABLE_ROW):
+        if b.kind in ITEM_KINDS:
             s = b.start + (2 if text.startswith("• ") else 0)
             out.append(Unit(doc.doc_id, s, b.end, doc.text[s : b.end], b.kind, b.start, b.end))
             continue

@@ -29,6 +29,10 @@ class BlockKind(StrEnum):
     CAPTION = "caption"  # figure/table/image captions: indexed, never used as an answer
 
 
+# Blocks that are one entry of a list or a table, not running text.
+ITEM_KINDS = frozenset({BlockKind.LIST_ITEM, BlockKind.TABLE_ROW})
+
+
 class FusionMethod(StrEnum):
     RRF = "rrf"
     WEIGHTED_RRF = "weighted_rrf"

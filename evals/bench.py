@@ -25,14 +25,10 @@ from pathlib import Path
 from assistant.api import Assistant
 from assistant.config import Settings
 from assistant.types import RetrievalMode
+from evals.metrics import pct
 from evals.retrieval_eval import evaluate_retrieval, load_retrieval_gold
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def vm_hwm_mb() -> float:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from evals.bench_app import start_app, stop
+from evals.metrics import pct
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "gold" / "answers.jsonl"
@@ -173,13 +174,6 @@ def remove(c, doc_ids: list[str]) -> list[str]:  # noqa: ANN001 - the uploading 
         except AppError as exc:
             out.append(f"{doc_id} not removed: {exc}")
     return out
-
-
-def pct(xs: list[float], p: float) -> float:
-    if not xs:
-        return float("nan")
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
 
 
 def summary(run: Run, duration: float) -> dict:

@@ -16,16 +16,12 @@ from typing import Annotated
 
 import typer
 
+from evals.splits import SPLITS
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-class Split(StrEnum):
-    ALL = "all"
-    DEV = "dev"
-    TEST = "test"
-    HOLDOUT = "holdout"
-    HOLDOUT2 = "holdout2"
-    HOLDOUT3 = "holdout3"
+Split = StrEnum("Split", {s.upper(): s for s in SPLITS})
 
 
 # One line per paragraph: the help renderer keeps a docstring's line breaks.
@@ -51,9 +47,9 @@ def eval_cmd(
     split: Annotated[
         Split,
         typer.Option(
-            help="Which gold items to run. all: dev and test (what CI gates). dev: only the "
-            "items used for tuning, so test figures stay unseen while you tune. test: only "
-            "the held-out items. Gates on a split that was not run are skipped.",
+            help="Which gold items to run. all: every item (what CI gates). dev, test: the "
+            "items the composer was tuned on. holdout, holdout2, holdout3: items written "
+            "unseen, for measuring only. Gates on a split that was not run are skipped.",
         ),
     ] = Split.ALL,
     compare: Annotated[

@@ -78,3 +78,12 @@ def mean(values: Iterable[float]) -> float:
     """Arithmetic mean; 0.0 for no values (an empty evaluation scores nothing)."""
     vals = list(values)
     return sum(vals) / len(vals) if vals else 0.0
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The benchmarks' latency percentile (``q`` in 0..1): the value at rank
+    ``round(q * (n - 1))`` of the sorted values; NaN for no values."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from evals.splits import HOLDOUTS
+
 # metric → (label, unit) where unit is "rate" (0..1), "chars" or "ms"
 METRICS: dict[str, tuple[str, str]] = {
     "retrieval.hit@1": ("Retrieval hit@1", "rate"),
@@ -57,9 +59,10 @@ DEFINITIONS = {
 }
 CALIBRATION_NOTE = (
     "The composer was tuned and its answer threshold ({threshold}) calibrated on the dev and "
-    "test splits, so their figures flatter it: the holdout splits (holdout, holdout2, holdout3), written by "
-    "sessions that never ran the assistant and never tuned on, are the honest figure. CI gates "
-    "on all."
+    "test splits, so their figures flatter it: the holdout splits ("
+    + ", ".join(HOLDOUTS)
+    + "), written by sessions that never ran the assistant and never tuned on, are the honest "
+    "figure. CI gates on all."
 )
 STATUS_STYLE = {
     "pass": "green",

@@ -66,9 +66,9 @@ from evals.retrieval_eval import (
     evaluate_retrieval,
     load_retrieval_gold,
 )
+from evals.splits import SPLITS
 
 SCHEMA = 1
-SPLITS = ("dev", "test", "holdout", "holdout2", "holdout3", "all")
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 RETRIEVAL_K = 10
 WARM_UP_QUESTION = "What is Article 6 of the Paris Agreement about?"
@@ -648,7 +648,7 @@ def load_thresholds(path: Path = THRESHOLDS) -> tuple[list[Threshold], dict]:
         unknown = set(raw) - {"split", "gate", "target", "better", "note"}
         if unknown or "gate" not in raw or raw.get("split", "all") not in SPLITS:
             raise ValueError(
-                f'{path}: [metrics."{name}"] needs gate (number), split (dev|test|holdout|holdout2|holdout3|all), '
+                f'{path}: [metrics."{name}"] needs gate (number), split ({"|".join(SPLITS)}), '
                 f"better (higher|lower), optional target and note; got {sorted(raw)}"
             )
         if raw.get("better", "higher") not in ("higher", "lower"):

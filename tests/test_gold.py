@@ -8,6 +8,7 @@ import pytest
 
 from assistant.citations import contains
 from assistant.loaders import load_folder
+from evals.splits import SPLITS
 from tests.conftest import CORPUS, ROOT
 
 GOLD = ROOT / "evals" / "gold"
@@ -29,7 +30,7 @@ def test_sizes_and_ids() -> None:
     for rows in (RETRIEVAL, ANSWERS, _rows("eligibility.jsonl")):
         ids = [r["id"] for r in rows]
         assert len(ids) == len(set(ids))
-        assert {r["split"] for r in rows} <= {"dev", "test", "holdout", "holdout2", "holdout3"}
+        assert {r["split"] for r in rows} <= set(SPLITS) - {"all"}
         assert {"dev", "test"} <= {r["split"] for r in rows}
 
 

@@ -1,0 +1,8 @@
+"""The gold sets' splits, in report order; ``evals/gold/README.md`` says what each is for.
+
+A module of its own so the CLI can offer them without importing the suite.
+"""
+
+TUNING = ("dev", "test")  # what the composer was tuned on
+HOLDOUTS = ("holdout", "holdout2", "holdout3")  # written unseen; measured, never tuned on
+SPLITS = (*TUNING, *HOLDOUTS, "all")
