@@ -4,5 +4,10 @@ A module of its own so the CLI can offer them without importing the suite.
 """
 
 TUNING = ("dev", "test")  # what the composer was tuned on
-HOLDOUTS = ("holdout", "holdout2", "holdout3", "holdout4")  # written unseen; measured, never tuned on
+HOLDOUTS = (
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+)  # written unseen; measured, never tuned on
 SPLITS = (*TUNING, *HOLDOUTS, "all")
