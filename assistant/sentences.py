@@ -30,6 +30,24 @@ class Unit:
     list_intro: bool = False  # a sentence that introduces a list ("... except:")
 
 
+def sentence_spans(text: str, pos: int = 0) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text`` from ``pos``, stripped of surrounding space.
+
+    Shared by the composer's units and the reader's training pairs, so the reader learns on
+    sentences cut the way the product cuts them.
+    """
+    out: list[tuple[int, int]] = []
+    for m in [*_SPLIT.finditer(text, pos), None]:
+        cut = m.end() if m else len(text)
+        raw = text[pos:cut]
+        piece = raw.strip()
+        if piece:
+            s = pos + (len(raw) - len(raw.lstrip()))
+            out.append((s, s + len(piece)))
+        pos = cut
+    return out
+
+
 def units_of(doc: Document, start: int, end: int) -> list[Unit]:
     """Sentence-level units of ``doc.text[start:end]`` (blocks overlapping the span)."""
     out: list[Unit] = []
@@ -45,19 +63,15 @@ def units_of(doc: Document, start: int, end: int) -> list[Unit]:
             continue
         # A printed paragraph number ("2.") is provenance, not part of the statement.
         pos = m.end() if b.number and (m := _PARA_NUMBER.match(text)) else 0
-        for m in [*_SPLIT.finditer(text, pos), None]:
-            cut = m.end() if m else len(text)
-            piece = text[pos:cut].strip()
+        for ps, pe in sentence_spans(text, pos):
+            piece = text[ps:pe]
             if len(piece.split()) >= 4:  # "19 Dec 2023" and stray fragments are not statements
-                s = b.start + pos + (len(text[pos:cut]) - len(text[pos:cut].lstrip()))
-                e = s + len(piece)
                 out.append(
                     Unit(
-                        doc.doc_id, s, e, piece, b.kind, b.start, b.end,
+                        doc.doc_id, b.start + ps, b.start + pe, piece, b.kind, b.start, b.end,
                         list_intro=bool(re.search(r"(:|\bexcept)\s*$", piece)),
                     )
                 )  # fmt: skip
-            pos = cut
     return out
 
 
