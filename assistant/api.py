@@ -88,7 +88,7 @@ class Assistant:
     ) -> IngestReport:
         """Index files/folders (default: the corpus and uploads). See :func:`assistant.ingest.ingest`."""
         with self._write_lock:
-            return ingest(
+            report = ingest(
                 list(paths) if paths else self.default_sources(),
                 self.settings,
                 self.store,
@@ -97,6 +97,10 @@ class Assistant:
                 progress=progress,
                 on_progress=on_progress,
             )
+        # Ingest has torch loaded already: export the reader now (once per data folder), so
+        # the first question does not pay for it.
+        self.answerer.reader  # noqa: B018
+        return report
 
     def remove(self, doc_id: str) -> int:
         """Remove a document (and its uploaded file, if it was uploaded). Returns chunks removed."""
@@ -183,6 +187,7 @@ class Assistant:
         return not self.store.records()
 
     def warm_up(self) -> None:
-        """Load the model, open the index and build BM25 now rather than on first question."""
+        """Load the models, open the index and build BM25 now rather than on first question."""
         self.retriever.snapshot()
         self.embedder.embed_query("warm up")
+        self.answerer.reader.score("warm up", ["warm up"])

@@ -44,12 +44,6 @@ class Settings(BaseSettings):
 
     # Chunking.
     chunk_chars: int = Field(default=900, ge=200, le=8000, description="Soft chunk size target.")
-    # The answer composer compares the question with every sentence of the retrieved chunks.
-    # Embedding those sentences at ingest (into the embedding cache) keeps a first question
-    # on a topic as fast as a repeated one; benchmarks of retrieval alone turn it off.
-    sentence_vectors: bool = Field(
-        default=True, description="Embed each sentence at ingest for the answer composer."
-    )
 
     # Optional LLM (any OpenAI-compatible endpoint).
     llm_base_url: str | None = None

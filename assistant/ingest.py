@@ -20,7 +20,6 @@ from assistant.embedding import Embedder
 from assistant.errors import IngestError
 from assistant.loaders import iter_files, load_file
 from assistant.manifest import entry_for
-from assistant.sentences import units_of
 from assistant.store import ChromaStore, DocRecord
 from assistant.types import Chunk, Document
 
@@ -117,10 +116,6 @@ def index_documents(
         chunks = [c for _, doc_chunks in batch for c in doc_chunks]
         # One embedding call per batch: per-document calls would leave model batches mostly empty.
         vectors = embedder.embed_documents([embedding_text(c) for c in chunks])
-        if settings.sentence_vectors:  # cached by text: the composer finds them there
-            embedder.embed_documents(
-                [u.text for doc, _ in batch for u in units_of(doc, 0, len(doc.text))]
-            )
         store.add_chunks(chunks, vectors)
         for doc, doc_chunks in batch:
             store.put_document(doc, len(doc_chunks))

@@ -77,7 +77,6 @@ class Retriever:
         self.embedder = embedder
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
-        # The answer composer scores sentences against the same query vector.
         self.query_vector = lru_cache(maxsize=512)(embedder.embed_query)
 
     def snapshot(self) -> Snapshot:

@@ -304,10 +304,7 @@ def bench_settings(base: Settings, name: str, data_dir: Path | None = None) -> S
     """``base`` pointed at an index of the benchmark's own (default ``<data_dir>/bench/<name>``)."""
     slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "set"
     where = (data_dir or base.data_dir / "bench" / slug).expanduser().resolve()
-    # Retrieval only: the answer composer's sentence vectors would cost minutes and add nothing.
-    return base.model_copy(
-        update={"data_dir": where, "collection": f"beir_{slug}"[:60], "sentence_vectors": False}
-    )
+    return base.model_copy(update={"data_dir": where, "collection": f"beir_{slug}"[:60]})
 
 
 def build_index(data: BeirSet, assistant: Assistant, progress: bool = False) -> dict:

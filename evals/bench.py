@@ -169,9 +169,7 @@ def noise(assistant: Assistant, root: Path, cache: Path | None, gold, questions,
     )
     embedder._model = assistant.embedder.model  # one model in memory, its own cache file
     t = time.perf_counter()
-    # Noise is for retrieval: its sentences are never worth an answer, so skip their vectors.
-    plain = assistant.settings.model_copy(update={"sentence_vectors": False})
-    res = index_documents(docs, plain, assistant.store, embedder, progress=True)
+    res = index_documents(docs, assistant.settings, assistant.store, embedder, progress=True)
     dt = time.perf_counter() - t
     assistant.search("warm up after noise")
     after = {m: evaluate_retrieval(assistant, gold, m) for m in RetrievalMode}

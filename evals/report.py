@@ -484,8 +484,7 @@ def _answer_rows(result: dict) -> str:
         extra = "".join(f"<li>{escape(p)}</li>" for p in r["problems"])
         if r.get("diagnosis"):
             diag = "".join(
-                f"<li>{d['score']:.3f} (cov {d['coverage']:.2f}, sim {d['similarity']:.2f}"
-                f"{', typed' if d['typed'] else ''}) {escape(d['doc_id'])}: "
+                f"<li>{d['prob']:.3f} {escape(d['doc_id'])}: "
                 f"<small>{escape(d['text'])}</small></li>"
                 for d in r["diagnosis"]
             )

@@ -435,7 +435,7 @@ def run_answers(assistant: Assistant, items: list[AnswerItem], baselines: bool) 
         if not row["passed"]:  # why the composer answered or withheld: its top candidates
             history = row["history"] or None
             row["diagnosis"] = assistant.answerer.diagnose(row["question"], history, top=3)
-    out = {"composer": ("Extractive composer (current)", rows)}
+    out = {"composer": ("Reader + extractive composer (current)", rows)}
     if baselines:
         out["top_passage"] = ("Top passage as the answer", top)
     return out

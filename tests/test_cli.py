@@ -113,7 +113,7 @@ def test_ask_json_and_batch(cli_index: Path) -> None:
     r = run(
         ["ask", "-"],
         cli_index,
-        stdin="Who signed the Singapore–Peru MOU?\n\nWhat price per tonne does Singapore pay for the 2.175 million tonnes?\n",
+        stdin="Who signed the Singapore–Peru MOU?\n\nWhat is the capital of France?\n",
     )
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(lines) == 2 and not lines[0]["abstained"] and lines[1]["abstained"]
