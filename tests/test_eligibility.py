@@ -212,6 +212,30 @@ def test_missing_publication_date_cannot_be_determined(
     assert "publication date" in reasons(result)
 
 
+@pytest.mark.parametrize(("methodology", "clause"), [
+    (m, c) for m, c in EXCEPTIONS if "Scenario" not in m
+])  # fmt: skip
+def test_a_named_exception_in_its_version_needs_no_date(methodology: str, clause: str) -> None:
+    result = check("VCS", methodology, None, None)
+    assert result.verdict is ELIGIBLE, reasons(result)
+    assert result.missing == ()
+    cut = [c.text for c in result.conditions if "published before 31 March 2023" in c.text]
+    assert cut and "allowable exception" in cut[0]
+    assert clause in cited(result) and "published before 31 March 2023" in cited(result)
+
+
+@pytest.mark.parametrize("methodology", ["VM0036", "VM0038 Methodology for Electric Vehicle "
+                                         "Charging Systems, v1.0"])  # fmt: skip
+def test_without_a_named_version_the_date_is_still_needed(methodology: str) -> None:
+    result = check("VCS", methodology, None, "Sectoral Scope 7")
+    assert result.verdict is UNKNOWN and result.missing == ("published",)
+
+
+def test_a_named_exception_published_after_the_cutoff_is_not_eligible() -> None:
+    result = check("VCS", "VM0036 v1.0", "2023-04-01", None)
+    assert result.verdict is NOT_ELIGIBLE
+
+
 def test_the_applicants_question() -> None:
     """'My project in Papua New Guinea uses VM0042 under Verra. Can its credits be used?'"""
     result = check_eligibility("Papua New Guinea", "Verra", "VM0042")

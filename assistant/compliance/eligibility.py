@@ -7,7 +7,9 @@ a model, and every reason cites the clause behind it:
   exclusion, an excluded category, publication on or after the cut-off);
 * ``cannot determine`` when the host country's list is not in the corpus, or a fact that
   would decide the verdict is missing (``missing`` names the input);
-* ``eligible`` otherwise, with the conditions that still apply.
+* ``eligible`` otherwise, with the conditions that still apply. A methodology the list
+  names itself (an allowable exception, in the version it gives) needs no publication date:
+  the cut-off becomes one of its conditions.
 """
 
 from __future__ import annotations
@@ -187,6 +189,10 @@ class _Check:
     missing: dict[str, Finding] = field(default_factory=dict)
     lst: EligibilityList | None = None
     prog: ProgrammeRules | None = None
+    # Allowable exceptions the list names (with their version) that apply to the methodology:
+    # the list itself vouches for them, so a missing publication date becomes a condition.
+    named: list[MethodologyRule] = field(default_factory=list)
+    extra_conditions: list[Finding] = field(default_factory=list)
 
     def finding(self, text: str, *clauses: Clause) -> Finding:
         return Finding(text, self.ledger.cite(*clauses))
@@ -399,6 +405,8 @@ class _Check:
         self, status: _Exception, cat: CategoryRule, exc: MethodologyRule, m: _Method
     ) -> None:
         if status is _Exception.APPLIES:
+            if m.version or not exc.version:  # the very version the list names
+                self.named.append(exc)
             self.support.append(
                 self.finding(
                     f"{exc.label} is an allowable exception to the {cat.label} exclusion, "
@@ -438,7 +446,19 @@ class _Check:
 
     def published(self, prog: ProgrammeRules) -> None:
         cut, pub = prog.published_before, self.q.published
-        if pub is None:
+        if pub is None and self.named:
+            labels = "; ".join(e.label for e in self.named)
+            self.extra_conditions.append(
+                self.finding(
+                    f"{labels}: named on the list as an allowable exception, so no publication "
+                    f"date is needed to decide; the list still covers only {prog.code} "
+                    f"methodologies published before {_day(cut)}, so the version used must be "
+                    "the one named, published before that date.",
+                    prog.cutoff,
+                    *(e.clause for e in self.named),
+                )
+            )
+        elif pub is None:
             self.ask(
                 "published",
                 f"Give the methodology's publication date (published, YYYY-MM-DD): {prog.code} "
@@ -474,6 +494,7 @@ class _Check:
                 prog.cutoff,
             )
         ]
+        out += self.extra_conditions
         out += [self.finding(c.text, c.clause) for c in prog.conditions]
         out += [self.finding(c.text, c.clause) for c in lst.general_conditions]
         out.append(
