@@ -2,7 +2,8 @@
 
 Rules: a heading always travels with the content after it; a numbered paragraph is never
 split; a sentence that introduces a list (ends with ":" or "except") stays with the list;
-a table row is never split; a chunk never crosses into a new section. Each chunk is a
+a table row is never split; a chunk never crosses into a new section; a footnote is a
+chunk of its own, cited as "section > footnote N". Each chunk is a
 contiguous span ``document.text[start:end]``, so citations can be highlighted in context.
 """
 
@@ -53,11 +54,16 @@ def chunk_document(doc: Document, target_chars: int = 900) -> list[Chunk]:
     for unit in units:
         starts_section = unit.blocks[0].kind is BlockKind.HEADING
         too_big = current and (unit.end - current[0].start) > target_chars
-        if current and (starts_section or too_big):
+        footnote = _is_footnote(unit) or (current and _is_footnote(current[-1]))
+        if current and (starts_section or too_big or footnote):
             emit()
         current.append(unit)
     emit()
     return chunks
+
+
+def _is_footnote(unit: _Unit) -> bool:
+    return unit.blocks[-1].kind is BlockKind.FOOTNOTE
 
 
 def _units(doc: Document, target_chars: int) -> list[_Unit]:
@@ -66,6 +72,9 @@ def _units(doc: Document, target_chars: int) -> list[_Unit]:
     for b in doc.blocks:
         if b.kind is BlockKind.HEADING:
             pending_headings.append(b)
+            continue
+        if b.kind is BlockKind.FOOTNOTE:  # headings wait for the body text they introduce
+            units.append(_Unit([b]))
             continue
         prev = units[-1] if units else None
         joins_prev = (
@@ -132,7 +141,10 @@ def _make_chunk(doc: Document, start: int, end: int) -> Chunk:
     content = next(
         (b for b in inside if b.kind is not BlockKind.HEADING), inside[0] if inside else None
     )
-    numbers = [b.number for b in inside if b.number]
+    numbers = [b.number for b in inside if b.number and b.kind is not BlockKind.FOOTNOTE]
+    section = section_path(doc, max(content.start, start) if content else start)
+    if content is not None and content.kind is BlockKind.FOOTNOTE:
+        section = footnote_section(section, content)
     # The version's hash is part of the id: were an unchanged chunk shared between versions,
     # writing the new version's chunks would take it from the old version before the
     # document row switches over (see ingest's crash-safe order).
@@ -144,7 +156,7 @@ def _make_chunk(doc: Document, start: int, end: int) -> Chunk:
         text=text,
         start=start,
         end=end,
-        section=section_path(doc, max(content.start, start) if content else start),
+        section=section,
         paragraph=numbers[0]
         if len(numbers) == 1
         else ("–".join((numbers[0], numbers[-1])) if numbers else None),
@@ -171,6 +183,11 @@ def section_path(doc: Document, offset: int) -> str:
     names = [doc.text[b.start : b.end] for b in stack if b.level > 1 or len(stack) == 1]
     names = [n for n in names if n.strip().lower() != doc.meta.title.strip().lower()]
     return SECTION_SEP.join(names)
+
+
+def footnote_section(section: str, footnote: Block) -> str:
+    """The section path of a footnote: its heading path, then "footnote N"."""
+    return f"{section}{SECTION_SEP if section else ''}footnote {footnote.number or ''}".strip()
 
 
 def block_at(doc: Document, offset: int) -> Block | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.chunking import block_at, section_path
-from assistant.types import Chunk, Citation, Document
+from assistant.chunking import block_at, footnote_section, section_path
+from assistant.types import BlockKind, Chunk, Citation, Document
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
@@ -79,7 +79,9 @@ def cite_span(n: int, doc: Document, start: int, end: int, chunk_id: str = "") -
     """A citation of ``doc.text[start:end]`` with its section, paragraph and page."""
     block = block_at(doc, start)
     section = section_path(doc, start)
-    if block is not None and block.number:
+    if block is not None and block.kind is BlockKind.FOOTNOTE:
+        section = footnote_section(section, block)
+    elif block is not None and block.number:
         section = f"{section}{' > ' if section else ''}para. {block.number}"
     return Citation(
         n=n,

@@ -7,6 +7,7 @@ Supported: ``.txt``, ``.md`` (YAML front matter; a body that is HTML is parsed a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -29,13 +30,14 @@ class RawBlock:
     text: str
     page: int | None = None
     level: int = 0
+    number: str | None = None  # a number the layout knows (a footnote's); else read from text
 
 
 # ---------------------------------------------------------------------------- public API
 
 
 def load_file(path: Path, entry: ManifestEntry | None = None) -> Document:
-    """Load one file into a Document.
+    """Load one file into a Document (memoised per process while the file is unchanged).
 
     Args:
         path: the file. Its suffix selects the parser.
@@ -45,6 +47,21 @@ def load_file(path: Path, entry: ManifestEntry | None = None) -> Document:
         UnsupportedFileError, EmptyDocumentError, CorruptFileError (all name the file).
     """
     path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return _load_file(path, entry)  # _load_file reports it
+    # Reading a PDF by layout takes about 0.1 s a page; the rules, the ingest and the tests
+    # all read the same corpus in one process, so an unchanged file is read once.
+    return _load_cached(path, st.st_mtime_ns, st.st_size, entry)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(path: Path, mtime_ns: int, size: int, entry: ManifestEntry | None) -> Document:
+    return _load_file(path, entry)
+
+
+def _load_file(path: Path, entry: ManifestEntry | None) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileError(
@@ -99,19 +116,27 @@ def iter_files(paths: Iterable[Path]) -> list[Path]:
     return list(out)
 
 
-def load_folder(folder: Path) -> dict[str, Document]:
+def load_folder(folder: Path, doc_ids: Iterable[str] | None = None) -> dict[str, Document]:
     """Load every supported file under ``folder`` (with its manifest) into {doc_id: Document}.
 
+    Args:
+        folder: the corpus folder.
+        doc_ids: only these documents (their manifest id, or for a file without an entry,
+            the slug of its name); None loads all.
     Files that fail to load are skipped here; ingestion is where load errors are reported.
     """
     from assistant.errors import IngestError
-    from assistant.manifest import entry_for
+    from assistant.manifest import entry_for, slugify
 
+    wanted = None if doc_ids is None else set(doc_ids)
     manifests: dict = {}
     docs: dict[str, Document] = {}
     for f in iter_files([Path(folder)]):
+        entry = entry_for(f, manifests)
+        if wanted is not None and (entry.doc_id if entry else slugify(f.name)) not in wanted:
+            continue
         try:
-            doc = load_file(f, entry_for(f, manifests))
+            doc = load_file(f, entry)
         except IngestError:
             continue
         docs[doc.doc_id] = doc
@@ -311,61 +336,9 @@ def html_blocks(html: str) -> list[RawBlock]:
 
 
 def _pdf_blocks(path: Path, data: bytes) -> list[RawBlock]:
-    import io
+    from assistant.pdf import read_pdf  # pdfplumber loads only when a PDF is read
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:  # noqa: BLE001 - pypdf raises several types here
-                raise CorruptFileError(
-                    path, "the PDF is encrypted; save an unprotected copy"
-                ) from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except CorruptFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise CorruptFileError(path, f"not a readable PDF ({exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - pypdf surfaces arbitrary errors on broken files
-        raise CorruptFileError(path, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    if not any(p.strip() for p in pages):
-        raise EmptyDocumentError(
-            path, "the PDF has no text layer (a scan?); OCR is not supported, add a text PDF"
-        )
-    blocks: list[RawBlock] = []
-    for number, page_text in enumerate(pages, start=1):
-        lines = [
-            ln
-            for ln in page_text.splitlines()
-            if not re.fullmatch(r"\s*(page\s*)?\d+\s*", ln, re.I)
-        ]
-        for b in text_blocks(_unwrap(lines)):
-            b.page = number
-            blocks.append(b)
-    return blocks
-
-
-def _unwrap(lines: list[str]) -> str:
-    """Re-join hard-wrapped PDF lines into paragraphs; keep bullets and numbered starts apart."""
-    out: list[str] = []
-    for ln in lines:
-        s = ln.strip()
-        if not s:
-            out.append("")
-            continue
-        starts_new = bool(_BULLET.match(s) or _NUMBERED.match(s) or _is_heading_like(s))
-        prev = out[-1] if out else ""
-        if prev and not starts_new and not _is_heading_like(prev) and not prev.endswith((".", ":")):
-            out[-1] = prev + " " + s
-        else:
-            if prev:
-                out.append("")
-            out.append(s)
-    return "\n".join(out)
+    return [RawBlock(b.kind, b.text, b.page, b.level, b.number) for b in read_pdf(path, data)]
 
 
 # ------------------------------------------------------------------------------------ docx
@@ -447,16 +420,19 @@ def _drop_debris(blocks: list[RawBlock]) -> list[RawBlock]:
             t = _CAPTION.sub("", t).strip()
             if not t:
                 continue
-            b = RawBlock(BlockKind.CAPTION, t, b.page, b.level)
+            b = RawBlock(BlockKind.CAPTION, t, b.page, b.level, b.number)
         if out and out[-1].text == t:
             continue  # a caption or heading repeated by the page layout
-        out.append(b if b.text == t else RawBlock(b.kind, t, b.page, b.level))
+        out.append(b if b.text == t else RawBlock(b.kind, t, b.page, b.level, b.number))
     return out
 
 
 # -------------------------------------------------------------------------------- assembly
 
-_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:\.|\s)\s*(?=[A-Z“\"(])")
+# A paragraph number: "36." or "3.1"; three digits only with a dot ("140. Decides").
+_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*|\d{3}(?=\.))(?:\.|\s)\s*(?=[A-Z“\"(])")
+_SUB_NUMBERED = re.compile(r"^\((?P<sub>[a-z]{1,2}|[ivxl]{1,6})\)\s")
+_ROMAN = re.compile(r"[ivxl]+")
 
 
 def _assemble(raw: list[RawBlock]) -> tuple[str, list[Block]]:
@@ -464,15 +440,14 @@ def _assemble(raw: list[RawBlock]) -> tuple[str, list[Block]]:
     parts: list[str] = []
     blocks: list[Block] = []
     pos = 0
+    numbers = _Numbering()
     for rb in raw:
         t = " ".join(rb.text.split())
         if not t:
             continue
         if rb.kind is BlockKind.LIST_ITEM:
             t = "• " + t
-        number = None
-        if rb.kind is BlockKind.PARAGRAPH and not _DATE_LINE.match(t) and (m := _NUMBERED.match(t)):
-            number = m.group("num")
+        number = rb.number or numbers.of(rb.kind, t)
         if parts:
             parts.append("\n\n")
             pos += 2
@@ -480,6 +455,36 @@ def _assemble(raw: list[RawBlock]) -> tuple[str, list[Block]]:
         parts.append(t)
         pos += len(t)
     return "".join(parts), blocks
+
+
+class _Numbering:
+    """Printed paragraph numbers, sub-paragraphs qualified by their parent: "36", "36(a)",
+    "36(a)(ii)". A heading ends the parent's scope."""
+
+    def __init__(self) -> None:
+        self.parent: str | None = None
+        self.letter: str | None = None
+
+    def of(self, kind: BlockKind, text: str) -> str | None:
+        if kind is BlockKind.HEADING:
+            self.parent = self.letter = None
+        if kind is not BlockKind.PARAGRAPH or _DATE_LINE.match(text):
+            return None
+        if m := _NUMBERED.match(text):
+            self.parent, self.letter = m.group("num"), None
+            return self.parent
+        if not (m := _SUB_NUMBERED.match(text)):
+            return None
+        sub = m.group("sub")
+        if self.parent is None:  # a list under unnumbered text ("Article 1 ... (a)")
+            return f"({sub})"
+        follows = self.letter is not None and len(sub) == 1 and ord(sub) == ord(self.letter) + 1
+        if _ROMAN.fullmatch(sub) and not follows:  # "(i)" after "(h)" is a letter
+            return (
+                f"{self.parent}({self.letter})({sub})" if self.letter else f"{self.parent}({sub})"
+            )
+        self.letter = sub
+        return f"{self.parent}({sub})"
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -500,8 +505,14 @@ def _decode(path: Path, data: bytes) -> str:
     return text
 
 
+# Part of every content hash: bump it when a loader's output changes, so that an existing
+# index reads its files again instead of keeping the text the older loader produced.
+LOADER_VERSION = "2026-12-02"  # layout-aware PDFs (assistant/pdf.py)
+
+
 def _hash(data: bytes, meta: DocMeta) -> str:
     h = hashlib.sha256(data)
+    h.update(LOADER_VERSION.encode())
     meta_key = {k: v for k, v in meta.__dict__.items() if k != "source_path"}
     h.update(json.dumps(meta_key, sort_keys=True, default=str).encode())
     return h.hexdigest()[:24]
