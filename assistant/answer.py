@@ -37,7 +37,16 @@ from assistant.sentences import (
     units_of,
     without_non_counts,
 )
-from assistant.types import ITEM_KINDS, Answer, AnswerMode, BlockKind, Citation, Document, Hit
+from assistant.types import (
+    ITEM_KINDS,
+    Answer,
+    AnswerMode,
+    BlockKind,
+    Citation,
+    DocType,
+    Document,
+    Hit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,7 @@ MAX_SENTENCES = 3
 # questions that need two passages ("what ... and where ...") are often one part.
 SECOND_RATIO = 0.9
 TYPED = True
+DRAFT_NOTE = "draft negotiating text, not agreed"
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,22 @@ class Answerer:
             from assistant.llm import llm_answer
 
             answer = llm_answer(self.settings, answer, standalone, hits, self.document)
+        answer = self._mark_drafts(answer)
         return replace(answer, latency_ms=(time.perf_counter() - t0) * 1000)
+
+    def _mark_drafts(self, answer: Answer) -> Answer:
+        """Every claim cited to a negotiating draft says, where it is cited, that it is one."""
+        drafts = [
+            c.n for c in answer.citations if self.document(c.doc_id).meta.doc_type is DocType.DRAFT
+        ]
+        if answer.abstained or not drafts:
+            return answer
+        text = answer.answer
+        for n in drafts:
+            text = text.replace(f"[{n}]", f"({DRAFT_NOTE}) [{n}]")
+        if DRAFT_NOTE not in text:  # an LLM answer that dropped the marker
+            text += f" ({', '.join(f'[{n}]' for n in drafts)}: {DRAFT_NOTE}.)"
+        return replace(answer, answer=text)
 
     def stream(
         self, question: str, history: list[dict] | None = None, filters: Filters | None = None

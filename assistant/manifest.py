@@ -82,6 +82,10 @@ def entry_for(path: Path, manifests: dict[Path, dict[str, ManifestEntry]]) -> Ma
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_IN_TEXT = re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS}|{_MONTHS[:3]}\w*)\.?\s+(\d{{4}})\b")
+# A file staff add without a manifest entry: a UN decision names itself ("Decision 2/CMA.3"),
+# a negotiating draft says so near its top ("Draft decision", "draft text", "Version 14/11").
+_DECISION_IN_TEXT = re.compile(r"\bDecision\s+\d+/(?:CP|CMA|CMP)\.\d+", re.I)
+_DRAFT_IN_TEXT = re.compile(r"\bdraft (?:decision|text|conclusions)\b|\bnot agreed\b", re.I)
 KNOWN_COUNTRIES = (
     "Singapore", "Papua New Guinea", "Ghana", "Bhutan", "Chile", "Peru", "Rwanda", "Paraguay",
     "Thailand", "Vietnam", "Viet Nam", "Mongolia", "Cambodia", "Sri Lanka", "Fiji", "Kenya",
@@ -99,7 +103,11 @@ def guess_meta(path: Path, front: dict, first_heading: str | None, text: str) ->
     if published is None and (m := _DATE_IN_TEXT.search(text[:3000])):
         published = _parse_day_month_year(*m.groups())
     low = f"{path.name} {title}".lower()
-    if "annex" in low:
+    if "draft" in low or _DRAFT_IN_TEXT.search(text[:3000]):
+        doc_type = DocType.DRAFT
+    elif _DECISION_IN_TEXT.search(text[:5000]):
+        doc_type = DocType.DECISION
+    elif "annex" in low:
         doc_type = DocType.ANNEX
     elif "agreement" in low:
         doc_type = DocType.AGREEMENT

@@ -6,9 +6,10 @@ Also exposed as a llama-index ``BaseRetriever`` (:class:`LlamaHybridRetriever`).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from assistant.embedding import Embedder
 from assistant.ingest import embedding_text
 from assistant.lexical import BM25Index
 from assistant.store import ChromaStore, DocRecord
-from assistant.types import Chunk, FusionMethod, Hit, RetrievalMode
+from assistant.types import Chunk, DocType, FusionMethod, Hit, RetrievalMode
 
 log = logging.getLogger(__name__)
 
@@ -140,20 +141,111 @@ class Retriever:
             self.settings.rrf_k,
             self.settings.dense_weight,
         )
+        if named := _named_chunks(query, snap.chunks, allowed):
+            fused = _named_first(query, snap, fused, named)
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         bm25_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
         hits: list[Hit] = []
-        seen_text: set[str] = set()
+        seen: list[frozenset[int]] = []
         for cid, score in fused:
             chunk = snap.by_id[cid]
-            key = " ".join(chunk.text.lower().split())
-            if key in seen_text:  # the same passage indexed twice (a re-uploaded copy)
-                continue
-            seen_text.add(key)
-            hits.append(Hit(chunk, score, dense_rank.get(cid), bm25_rank.get(cid)))
+            hit = Hit(chunk, score, dense_rank.get(cid), bm25_rank.get(cid))
+            sh = shingles(chunk.text)
+            dup = next((i for i, o in enumerate(seen) if is_copy(sh, o)), None)
+            if dup is None:
+                hits.append(hit)
+                seen.append(sh)
+            elif preference(chunk) < preference(hits[dup].chunk):
+                # The same text in two files (the Agreement alone and annexed to a decision,
+                # a release as web text and as its PDF): one place in the ranking, the
+                # preferred copy in it.
+                hits[dup] = replace(hit, score=hits[dup].score)
+                seen[dup] = sh
             if len(hits) >= k:
                 break
         return hits
+
+
+# A question that names where to look ("under 2/CMA.3", "Article 6.2", "Article 4, paragraph
+# 19") is answered from there first: the chunks whose heading path names that decision or
+# article (and paragraph) lead the ranking, the rest follow as usual.
+_DECISION_REF = re.compile(r"\b(\d{1,2})/(CP|CMA|CMP)\.(\d{1,2})\b", re.I)
+_ARTICLE_REF = re.compile(r"\bArticle\s+(\d{1,2})(?:\.(\d{1,2})|,?\s+paragraph\s+(\d{1,2}))?", re.I)
+NAMED_FIRST = 3
+
+
+def _named_chunks(query: str, chunks: list[Chunk], allowed: set[str] | None) -> set[str]:
+    decisions = {f"{a}/{b.upper()}.{c}" for a, b, c in _DECISION_REF.findall(query)}
+    articles = {(a, b or c) for a, b, c in _ARTICLE_REF.findall(query)}
+    if not decisions and not articles:
+        return set()
+    out: set[str] = set()
+    for c in chunks:
+        if allowed is not None and c.doc_id not in allowed:
+            continue
+        path = f"{c.title} > {c.section}"
+        if any(re.search(rf"(?<![\d/]){re.escape(d)}(?!\d)", path, re.I) for d in decisions):
+            out.add(c.chunk_id)
+            continue
+        heads = [h.strip() for h in c.section.split(">")]
+        for art, para in articles:
+            in_article = any(re.fullmatch(rf"Article {art}\b.*", h, re.I) for h in heads)
+            if in_article and (not para or _para_matches(c, para)):
+                out.add(c.chunk_id)
+    return out
+
+
+def _para_matches(chunk: Chunk, para: str) -> bool:
+    number = chunk.paragraph or ""
+    return number == para or number.startswith(f"{para}(") or number.startswith(f"{para}.")
+
+
+def _named_first(
+    query: str, snap: Snapshot, fused: list[tuple[str, float]], named: set[str]
+) -> list[tuple[str, float]]:
+    mask = np.fromiter((c.chunk_id in named for c in snap.chunks), dtype=np.float32)
+    lexical = [snap.chunks[i].chunk_id for i, _ in snap.bm25.search(query, NAMED_FIRST, mask)]
+    first = [cid for cid, _ in fused if cid in named][:NAMED_FIRST]
+    first += [cid for cid in lexical if cid not in first][: NAMED_FIRST - len(first)]
+    score = dict(fused)
+    top = max((s for _, s in fused), default=1.0)
+    lead = [(cid, score.get(cid, top)) for cid in first]
+    return lead + [(cid, s) for cid, s in fused if cid not in first]
+
+
+# Which copy of a text to cite: the most authoritative kind of document, then the published
+# (paginated) form, then the newest. A draft comes last: adopted text always wins.
+_AUTHORITY = {
+    DocType.TREATY: 0,
+    DocType.DECISION: 1,
+    DocType.AGREEMENT: 2,
+    DocType.ANNEX: 2,
+    DocType.ELIGIBILITY_LIST: 3,
+    DocType.MEDIA_RELEASE: 4,
+    DocType.WEB_PAGE: 5,
+    DocType.ARTICLE: 6,
+    DocType.OTHER: 7,
+    DocType.DRAFT: 9,
+}
+
+
+def preference(chunk: Chunk) -> tuple[int, bool, int]:
+    """Sort key of copies of the same text: lowest is the copy to cite."""
+    day = chunk.published.toordinal() if chunk.published else 0
+    return (_AUTHORITY.get(chunk.doc_type, 7), chunk.page is None, -day)
+
+
+def shingles(text: str, n: int = 5) -> frozenset[int]:
+    """Hashes of the text's runs of ``n`` words (lower-cased, punctuation ignored)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset(hash(tuple(words[i : i + n])) for i in range(max(len(words) - n + 1, 1)))
+
+
+def is_copy(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Most of the shorter text's 5-word runs (:func:`shingles`) recur in the other: a copy,
+    whatever the layout or chunk boundaries. Exact word runs, not embeddings: paraphrases
+    stay apart."""
+    return bool(a and b) and len(a & b) >= 0.6 * min(len(a), len(b))
 
 
 def fuse(

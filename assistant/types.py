@@ -12,6 +12,9 @@ from enum import StrEnum
 
 
 class DocType(StrEnum):
+    TREATY = "treaty"
+    DECISION = "decision"
+    DRAFT = "draft_negotiating_text"  # never agreed text: answers citing it say so
     AGREEMENT = "agreement"
     ANNEX = "annex"
     ELIGIBILITY_LIST = "eligibility_list"
@@ -27,6 +30,7 @@ class BlockKind(StrEnum):
     LIST_ITEM = "list_item"
     TABLE_ROW = "table_row"
     CAPTION = "caption"  # figure/table/image captions: indexed, never used as an answer
+    FOOTNOTE = "footnote"  # a page's footnote, cut out of the text it interrupts; own chunk
 
 
 # Blocks that are one entry of a list or a table, not running text.
