@@ -471,3 +471,17 @@ def test_gold_eligibility_items(item: dict) -> None:
         item["published"], item["category"],
     )  # fmt: skip
     assert str(result.verdict) == item["expected"], (item["why"], reasons(result))
+
+
+def test_an_eligible_verdict_lists_the_seven_principles_each_cited_to_annex_a() -> None:
+    result = check("VCS", "VM0036 Methodology for Rewetting Drained Temperate Peatlands, v1.0")
+    assert result.verdict is ELIGIBLE
+    principles = [c for c in result.conditions if c.text.startswith("Principle ")]
+    assert [c.text.split(",")[0] for c in principles] == [
+        f"Principle {i} of 7" for i in range(1, 8)
+    ]
+    by_n = {c.n: c for c in result.citations}
+    for p in principles:
+        (n,) = p.citations
+        assert by_n[n].doc_id == "sg-icc-eligibility-list-2023-pdf" and by_n[n].page == 6
+        assert "Annex A" in by_n[n].section

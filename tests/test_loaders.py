@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -20,11 +21,28 @@ def test_corpus_loads_with_manifest_metadata() -> None:
         "sg-icc-eligibility-list-2023",
         "sg-peru-ia-overview",
         "reccessary-asia-pacific-article6",
+        # the official documents, as published (issue 13)
+        "unfccc-paris-agreement",
+        "unfccc-decision-1-cp21",
+        "unfccc-decisions-1-4-cma3",
+        "unfccc-sbsta61-art62-draft",
+        "sg-icc-eligibility-list-2023-pdf",
+        "mse-icc-eligibility-criteria-2023",
+        "mse-png-implementation-agreement-2023",
+        "mse-ghana-implementation-agreement-2024",
+        "mse-ghana-first-call-2024",
     }
     el = docs["sg-icc-eligibility-list-2023"]
     assert el.meta.published == date(2023, 12, 19)
     assert str(el.meta.doc_type) == "eligibility_list"
     assert "Papua New Guinea" in el.meta.countries
+    kinds = {d: str(doc.meta.doc_type) for d, doc in docs.items()}
+    assert kinds["unfccc-paris-agreement"] == "treaty"
+    assert kinds["unfccc-decisions-1-4-cma3"] == kinds["unfccc-decision-1-cp21"] == "decision"
+    assert kinds["unfccc-sbsta61-art62-draft"] == "draft_negotiating_text"
+    assert kinds["mse-ghana-first-call-2024"] == "media_release"
+    for doc in docs.values():  # real titles, never a UN job number or a document symbol
+        assert not re.search(r"GE\.\d{2}-\d{5}|^FCCC/", doc.meta.title), doc.meta.title
 
 
 def test_blocks_are_exact_spans_of_the_text() -> None:

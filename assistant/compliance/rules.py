@@ -317,6 +317,28 @@ def load_rules(corpus_dir: Path | None = None) -> RuleBook:
     return _load_cached(Path(corpus_dir).expanduser().resolve())
 
 
+def _cited_doc_ids(files: list[Path]) -> set[str]:
+    """Every ``doc_id`` value in the rules files (unreadable files are reported later)."""
+    out: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("doc_id"), str):
+                out.add(node["doc_id"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for f in files:
+        try:
+            walk(yaml.safe_load(f.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+    return out
+
+
 def clear_cache() -> None:
     """Forget loaded rules, e.g. after editing a rules file in a long-running process."""
     _load_cached.cache_clear()
@@ -331,7 +353,13 @@ def _load_cached(corpus_dir: Path) -> RuleBook:
             f"{RULES_DIRNAME}/{TAX_FILE}, {RULES_DIRNAME}/{AGREEMENTS_FILE} and "
             f"{RULES_DIRNAME}/{ELIGIBILITY_DIRNAME}/<host-country>.yaml"
         )
-    docs = load_folder(corpus_dir)
+    files = [
+        *sorted((rules_dir / ELIGIBILITY_DIRNAME).glob("*.yaml")),
+        rules_dir / TAX_FILE,
+        rules_dir / AGREEMENTS_FILE,
+    ]
+    # Only the documents the rules cite are read: the corpus also holds long PDFs.
+    docs = load_folder(corpus_dir, _cited_doc_ids(files))
     errors: list[str] = []
     hosts = [
         _Reader(f, docs, errors) for f in sorted((rules_dir / ELIGIBILITY_DIRNAME).glob("*.yaml"))
