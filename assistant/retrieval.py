@@ -196,8 +196,11 @@ def _named_chunks(query: str, chunks: list[Chunk], allowed: set[str] | None) -> 
 
 
 def _para_matches(chunk: Chunk, para: str) -> bool:
-    number = chunk.paragraph or ""
-    return number == para or number.startswith(f"{para}(") or number.startswith(f"{para}.")
+    """Does the chunk hold paragraph ``para``? Its paragraph is one ("2", "2(a)") or a range
+    ("1–3", "1–1(c)")."""
+    first, _, last = (chunk.paragraph or "").partition("–")
+    lo, hi = (re.match(r"\d+", x) for x in (first, last or first))
+    return bool(lo and hi) and int(lo.group()) <= int(para) <= int(hi.group())
 
 
 def _named_first(

@@ -16,6 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+# Documents in corpus/ (one manifest entry each): tests count on it, not on a number.
+N_CORPUS = sum(
+    1 for line in (CORPUS / "manifest.yaml").read_text().splitlines() if line.startswith("  - id: ")
+)
 DATA = Path(__file__).resolve().parent / "data"
 
 os.environ["HF_HUB_OFFLINE"] = "1"

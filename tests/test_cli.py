@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import N_CORPUS, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ def cli_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = run(["ingest", "--json"], data)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    assert len(report["added"]) == 5 and report["failed"] == []
+    assert len(report["added"]) == N_CORPUS and report["failed"] == []
     return data
 
 
@@ -79,9 +79,11 @@ def test_search_reads_queries_from_stdin_in_one_process(cli_index: Path) -> None
 
 def test_status_and_reingest_is_a_noop(cli_index: Path) -> None:
     r = run(["ingest", "--json"], cli_index)
-    assert json.loads(r.stdout)["added"] == [] and len(json.loads(r.stdout)["unchanged"]) == 5
+    assert (
+        json.loads(r.stdout)["added"] == [] and len(json.loads(r.stdout)["unchanged"]) == N_CORPUS
+    )
     st = json.loads(run(["status", "--json"], cli_index).stdout)
-    assert st["documents"] == 5 and st["chunks"] > 0
+    assert st["documents"] == N_CORPUS and st["chunks"] > 0
 
 
 def test_bad_input_gives_clear_errors(cli_index: Path, tmp_path: Path) -> None:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, make_settings
+from tests.conftest import N_CORPUS, ROOT, make_settings
 
 pytestmark = pytest.mark.slow
 
 GENERATED = 30  # ~100 chunks after the corpus's ~60: the ingest takes several seconds
-KILL_AFTER = 8  # files: the corpus and the first memos
+KILL_AFTER = N_CORPUS + 3  # files: the corpus and the first memos
 WORDS = (
     "carbon", "credits", "mitigation", "outcomes", "registry", "authorisation", "transfer",
     "adjustment", "baseline", "methodology", "verification", "issuance", "retirement",
@@ -84,7 +84,7 @@ def test_sigkill_midway_leaves_a_working_index_and_rerun_repairs_it(
     generated.mkdir()
     for i in range(GENERATED):
         make_doc(generated, i)
-    total = 5 + GENERATED
+    total = N_CORPUS + GENERATED
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(ASSISTANT_DATA_DIR=str(data), ASSISTANT_CORPUS_DIR=str(corpus_copy),

@@ -7,7 +7,7 @@ import numpy as np
 
 from assistant.ingest import embedding_text
 from assistant.types import Chunk
-from tests.conftest import CORPUS, DATA
+from tests.conftest import CORPUS, DATA, N_CORPUS
 
 
 def _copy(src: Path, dst_dir: Path, name: str | None = None) -> Path:
@@ -147,7 +147,7 @@ def test_a_document_missing_chunks_is_indexed_again(fresh_assistant) -> None:
 
 def test_manifest_metadata_and_embedding_text(corpus_assistant) -> None:
     docs = corpus_assistant.documents()
-    assert len(docs) == 5
+    assert len(docs) == N_CORPUS
     rec = docs["sg-peru-ia-overview"]
     assert rec.meta.url == "https://www.carbonmarkets-cooperation.gov.sg/overview-peru/"
     chunk = corpus_assistant.retriever.snapshot().chunks[0]
