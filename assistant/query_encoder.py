@@ -39,18 +39,12 @@ class OnnxQueryEncoder:
     """Embeds short texts with an exported ONNX copy of the model. Safe to share between threads."""
 
     def __init__(self, onnx_path: Path, model_dir: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tok.enable_truncation(MAX_TOKENS)
         self._tok.no_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_path)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
 
@@ -130,3 +124,15 @@ def export(model_dir: Path, onnx_path: Path, reference) -> bool:  # noqa: ANN001
         return False
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def cpu_session(onnx_path: Path):  # noqa: ANN201 - onnxruntime.InferenceSession, imported lazily
+    """An onnxruntime CPU session on at most two threads (the machines this runs on), quiet."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    opts.log_severity_level = 3
+    return ort.InferenceSession(
+        str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
+    )

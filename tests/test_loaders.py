@@ -9,6 +9,7 @@ import pytest
 from assistant.errors import CorruptFileError, EmptyDocumentError, UnsupportedFileError
 from assistant.loaders import iter_files, load_file, load_folder
 from assistant.types import BlockKind
+from evals.official import OFFICIAL_DOCS
 from tests.conftest import CORPUS, DATA
 from tests.docgen import make_docx, make_image_only_pdf, make_pdf
 
@@ -21,16 +22,7 @@ def test_corpus_loads_with_manifest_metadata() -> None:
         "sg-icc-eligibility-list-2023",
         "sg-peru-ia-overview",
         "reccessary-asia-pacific-article6",
-        # the official documents, as published (issue 13)
-        "unfccc-paris-agreement",
-        "unfccc-decision-1-cp21",
-        "unfccc-decisions-1-4-cma3",
-        "unfccc-sbsta61-art62-draft",
-        "sg-icc-eligibility-list-2023-pdf",
-        "mse-icc-eligibility-criteria-2023",
-        "mse-png-implementation-agreement-2023",
-        "mse-ghana-implementation-agreement-2024",
-        "mse-ghana-first-call-2024",
+        *OFFICIAL_DOCS,  # the official documents, as published (issue 13)
     }
     el = docs["sg-icc-eligibility-list-2023"]
     assert el.meta.published == date(2023, 12, 19)

@@ -82,20 +82,15 @@ class Reader:
     """Scores (question, candidate) pairs: the probability that the candidate answers."""
 
     def __init__(self, onnx_path: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from assistant.embedding import bundled_model_path
+        from assistant.query_encoder import cpu_session
 
         self._tok = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
         self._tok.enable_truncation(MAX_TOKENS, strategy="only_second")
         self._tok.enable_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_path)
         self._lock = threading.Lock()
 
     def logits(self, question: str, candidates: list[str]) -> np.ndarray:
