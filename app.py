@@ -12,20 +12,21 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from assistant import present
 from assistant.api import Assistant
-from assistant.auth import UserTable, load_users
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.feedback import feedback_path, record_feedback
-from assistant.present import Turn
+from assistant.serve import present
+from assistant.serve.auth import UserTable, load_users
+from assistant.serve.feedback import feedback_path, record_feedback
+from assistant.serve.present import Turn
+from assistant.serve.uploads import ALLOWED_SUFFIXES, UploadError, add_upload
 from assistant.types import Citation
-from assistant.uploads import ALLOWED_SUFFIXES, UploadError, add_upload
 
 if TYPE_CHECKING:
     from assistant.compliance import RuleBook
@@ -104,7 +105,7 @@ def build_app(
     *,
     warming: threading.Thread | None = None,
 ) -> gr.Blocks:
-    """The app's Blocks for ``assistant``.
+    """The app's Blocks for ``assistant``: a header, one builder per tab, a status footer.
 
     Args:
         users: who may log in and who is an admin; defaults to ``settings.auth``'s users.
@@ -112,15 +113,38 @@ def build_app(
     """
     users = users if users is not None else load_users(settings.auth)
     rules, rules_error = _load_rules(settings)
+    # Choices are set here too, not only on page load: API clients never run load events.
+    choices = present.filter_choices(assistant.documents())
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="a6-header")
+        # Created here, shown under the tabs: the Documents tab refreshes it.
+        footer = gr.Markdown(elem_id="a6-footer", render=False)
+        with gr.Tabs():
+            filters = _chat_tab(assistant, settings, rules, choices, warming)
+            _documents_tab(demo, assistant, settings, users, choices, [footer, *filters])
+            _compliance_tabs(rules, rules_error)
+        footer.render()
+
+        def status() -> str:
+            """The index status line: documents, chunks, last update."""
+            return present.status_markdown(assistant.status())
+
+        gr.api(status, api_name="status")
+    demo.queue(default_concurrency_limit=4)  # the light events: passages, feedback, status
+    return demo
+
+
+def _chat_tab(
+    assistant: Assistant,
+    settings: Settings,
+    rules: RuleBook | None,
+    choices: dict[str, list],
+    warming: threading.Thread | None,
+) -> list[gr.Dropdown]:
+    """The Chat tab: streamed, cited answers, the sources and the passage a marker opens,
+    feedback and export. Returns the filter dropdowns (documents, types, countries), whose
+    choices follow the index."""
     fb_file = feedback_path(settings.data_dir)
-
-    def require_admin(request: gr.Request | None) -> None:
-        # Enforced here, server-side: hidden buttons alone would not stop an API call.
-        name = getattr(request, "username", None)
-        if not users.is_admin(name):
-            raise gr.Error("Only administrators may add or remove documents.")
-
-    # -- chat ----------------------------------------------------------------------------
 
     def respond(
         message: str,
@@ -183,19 +207,6 @@ def build_app(
         except AssistantError:  # removed from the index since the answer was given
             return present.passage_gone()
 
-    def feedback_up(comment: str, turns: list[Turn], request: gr.Request) -> str:
-        return give_feedback("up", comment, turns, request)
-
-    def feedback_down(comment: str, turns: list[Turn], request: gr.Request) -> str:
-        return give_feedback("down", comment, turns, request)
-
-    def pick_example(ev: gr.SelectData) -> str:
-        return ev.value["text"]
-
-    def status() -> str:
-        """The index status line: documents, chunks, last update."""
-        return present.status_markdown(assistant.status())
-
     def give_feedback(rating: str, comment: str, turns: list[Turn], request: gr.Request) -> str:
         if not turns:
             raise gr.Error("Ask a question first; feedback is about the latest answer.")
@@ -208,14 +219,153 @@ def build_app(
         gr.Info("Thank you: your feedback was saved.")
         return ""
 
+    def feedback_up(comment: str, turns: list[Turn], request: gr.Request) -> str:
+        return give_feedback("up", comment, turns, request)
+
+    def feedback_down(comment: str, turns: list[Turn], request: gr.Request) -> str:
+        return give_feedback("down", comment, turns, request)
+
+    def pick_example(ev: gr.SelectData) -> str:  # Gradio passes SelectData by this hint
+        return ev.value["text"]
+
     def export(turns: list[Turn]) -> dict:
         if not turns:
             raise gr.Error("There is no answer to copy yet.")
         return gr.update(value=present.export_markdown(turns[-1]), visible=True)
 
-    # -- documents -----------------------------------------------------------------------
+    v = _chat_view(choices)
+
+    # Every way of asking shares one pool of workers; index writes get one of their own, so
+    # an upload neither takes a question's worker nor waits behind the questions.
+    chat_io = dict(
+        inputs=[v.question, v.turns, v.f_docs, v.f_types, v.f_countries],
+        outputs=[v.question, v.chatbot, v.turns, v.sources, v.passage],
+        concurrency_id="chat",
+        concurrency_limit=settings.concurrency,
+    )
+    v.question.submit(respond, **chat_io, api_name="chat")
+    v.ask_btn.click(respond, **chat_io, api_name=False)
+    v.chatbot.example_select(pick_example, None, v.question, api_name=False).then(
+        respond, **chat_io, api_name=False
+    )
+    v.open_btn.click(
+        open_ref,
+        [v.ref, v.turns],
+        v.passage,
+        api_name="passage",
+        js="(ref, turns) => [window.__a6_ref || ref, turns]",
+    ).then(None, js=SCROLL_TO_MARK_JS)
+    v.up_btn.click(feedback_up, [v.comment, v.turns], v.comment, api_name="feedback_up")
+    v.down_btn.click(feedback_down, [v.comment, v.turns], v.comment, api_name="feedback_down")
+    v.copy_btn.click(export, v.turns, v.exported, api_name="export_markdown").then(
+        None, v.exported, None, js="(t) => { navigator.clipboard?.writeText(t); }"
+    )
+    v.new_btn.click(
+        lambda: ([], [], present.sources_html(None, 0), present.passage_placeholder(),
+                 gr.update(value="", visible=False)),
+        None, [v.turns, v.chatbot, v.sources, v.passage, v.exported], api_name=False,
+    )  # fmt: skip
+    return [v.f_docs, v.f_types, v.f_countries]
+
+
+@dataclass
+class _ChatView:
+    """The Chat tab's components that its events read or write."""
+
+    turns: gr.State
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    ask_btn: gr.Button
+    up_btn: gr.Button
+    down_btn: gr.Button
+    comment: gr.Textbox
+    copy_btn: gr.Button
+    new_btn: gr.Button
+    exported: gr.Textbox
+    f_docs: gr.Dropdown
+    f_types: gr.Dropdown
+    f_countries: gr.Dropdown
+    sources: gr.HTML
+    passage: gr.HTML
+    ref: gr.Textbox
+    open_btn: gr.Button
+
+
+def _chat_view(choices: dict[str, list]) -> _ChatView:
+    """Lay out the Chat tab: the chat and its actions left, filters, sources and the opened
+    passage right; a hidden textbox and button carry a clicked marker to the server."""
+    with gr.Tab("Chat", id="chat"):
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat", elem_id="a6-chat", height=480, latex_delimiters=[],
+                    feedback_options=None, buttons=["copy"],
+                    examples=[{"text": q} for q in EXAMPLES],
+                    placeholder="**Ask about Singapore's Article 6 carbon-market "
+                    "cooperation.** Every answer cites its sources; click a [1] to "
+                    "read the passage.",
+                )  # fmt: skip
+                with gr.Row():
+                    question = gr.Textbox(
+                        show_label=False, placeholder="Ask a question…", scale=6,
+                        elem_id="a6-question", autofocus=True,
+                    )  # fmt: skip
+                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                with gr.Row(elem_id="a6-actions", equal_height=True):
+                    up_btn = gr.Button("👍", size="sm", scale=0, min_width=48, elem_id="a6-up")
+                    down_btn = gr.Button("👎", size="sm", scale=0, min_width=48,
+                                         elem_id="a6-down")  # fmt: skip
+                    comment = gr.Textbox(
+                        show_label=False, scale=4, min_width=160, container=False,
+                        lines=1, max_lines=1, elem_id="a6-comment",
+                        placeholder="Optional comment with your 👍 or 👎",
+                    )  # fmt: skip
+                    copy_btn = gr.Button("Copy as Markdown", size="sm", scale=0,
+                                         min_width=150, elem_id="a6-copy")  # fmt: skip
+                    new_btn = gr.Button("New chat", size="sm", scale=0, min_width=90)
+                exported = gr.Textbox(
+                    label="Answer as Markdown (copied to the clipboard)", lines=6,
+                    max_lines=20, buttons=["copy"], visible=False, elem_id="a6-export",
+                )  # fmt: skip
+            with gr.Column(scale=2):
+                with gr.Accordion("Filters", open=False):
+                    f_docs = gr.Dropdown(choices["documents"], label="Documents",
+                                         multiselect=True)  # fmt: skip
+                    f_types = gr.Dropdown(choices["types"], label="Document types",
+                                          multiselect=True)  # fmt: skip
+                    f_countries = gr.Dropdown(choices["countries"], label="Countries",
+                                              multiselect=True)  # fmt: skip
+                gr.Markdown("### Sources")
+                sources = gr.HTML(present.sources_html(None, 0), elem_id="a6-sources")
+                gr.Markdown("### Passage")
+                passage = gr.HTML(present.passage_placeholder(), elem_id="a6-passage")
+        ref = gr.Textbox(elem_id="a6-ref", show_label=False, container=False)
+        open_btn = gr.Button("Open passage", elem_id="a6-open")
+    return _ChatView(
+        turns, chatbot, question, ask_btn, up_btn, down_btn, comment, copy_btn, new_btn,
+        exported, f_docs, f_types, f_countries, sources, passage, ref, open_btn,
+    )  # fmt: skip
+
+
+def _documents_tab(
+    demo: gr.Blocks,
+    assistant: Assistant,
+    settings: Settings,
+    users: UserTable,
+    choices: dict[str, list],
+    outside: list[gr.components.Component],
+) -> None:
+    """The Documents tab: the index as a table; upload and remove for admins. ``outside``
+    are the other views the index refreshes: the status footer and the chat's filters."""
+
+    def require_admin(request: gr.Request | None) -> None:
+        # Enforced here, server-side: hidden buttons alone would not stop an API call.
+        if not users.is_admin(getattr(request, "username", None)):
+            raise gr.Error("Only administrators may add or remove documents.")
 
     def index_views() -> tuple:
+        """New values for ``views``: the table, the footer, the filters, the remove choice."""
         records = assistant.documents()
         choices = present.filter_choices(records)
         return (
@@ -275,15 +425,72 @@ def build_app(
         msg = f"Removed '{present.md_escape(rec.meta.title)}' ({present.plural(n, 'chunk')})."
         return (None, gr.update(visible=False), msg, *index_views())
 
-    def cancel_remove() -> tuple:
-        return None, gr.update(visible=False), "Nothing was removed."
+    with gr.Tab("Documents", id="documents"):
+        pending = gr.State(None)
+        doc_table = gr.Dataframe(
+            headers=present.DOCUMENT_COLUMNS, interactive=False, wrap=True,
+            column_widths=["30%", "10%", "12%", "27%", "7%", "14%"],
+            show_search="search", elem_id="a6-documents",
+        )  # fmt: skip
+        not_admin = gr.Markdown("Only administrators may add or remove documents.", visible=False)
+        with gr.Row(visible=True) as admin_panel:
+            with gr.Column():
+                gr.Markdown("### Add documents")
+                files = gr.File(
+                    label=f"PDF, DOCX, HTML, Markdown or TXT, up to "
+                    f"{settings.max_upload_mb:g} MB each",
+                    file_count="multiple", file_types=list(ALLOWED_SUFFIXES),
+                    elem_id="a6-upload",
+                )  # fmt: skip
+                upload_btn = gr.Button("Add to index", variant="primary")
+                upload_msg = gr.Markdown(elem_id="a6-upload-msg")
+            with gr.Column():
+                gr.Markdown("### Remove a document")
+                remove_choice = gr.Dropdown(
+                    choices["documents"], value=None, label="Document",
+                    elem_id="a6-remove-choice",
+                )  # fmt: skip
+                remove_btn = gr.Button("Remove…", variant="stop")
+                with gr.Group(visible=False) as confirm_box:
+                    confirm_msg = gr.Markdown()
+                    with gr.Row():
+                        confirm_btn = gr.Button("Yes, remove it", variant="stop")
+                        cancel_btn = gr.Button("Cancel")
+                remove_msg = gr.Markdown()
 
-    # -- compliance tools ----------------------------------------------------------------
+    writes = dict(concurrency_id="index", concurrency_limit=1)  # one index writer at a time
+    views = [doc_table, *outside, remove_choice]
+    demo.load(on_load, None, [*views, admin_panel, not_admin], api_name=False)
+    upload_btn.click(upload, files, [upload_msg, files, *views], api_name="upload", **writes)
+    remove_btn.click(
+        ask_remove, remove_choice, [pending, confirm_msg, confirm_box], api_name="remove"
+    )
+    confirm_btn.click(
+        confirm_remove, pending, [pending, confirm_box, remove_msg, *views],
+        api_name="remove_confirm", **writes,
+    )  # fmt: skip
+    cancel_btn.click(
+        lambda: (None, gr.update(visible=False), "Nothing was removed."),
+        None, [pending, confirm_box, remove_msg], api_name=False,
+    )  # fmt: skip
+
+
+def _compliance_tabs(rules: RuleBook | None, rules_error: str) -> None:
+    """The compliance tools: Eligibility, Offset calculator and Agreements, or one tab that
+    says why they are unavailable."""
+    if rules is None:
+        with gr.Tab("Compliance tools", id="compliance"):
+            gr.Markdown(f"The compliance tools are unavailable: {rules_error}")
+        return
+    from assistant.compliance import (
+        ComplianceInputError,
+        agreement_table,
+        calculate_offset,
+        check_eligibility,
+    )
 
     def eligibility(country: str, programme: str, methodology: str, published: str,
                     category: str) -> str:  # fmt: skip
-        from assistant.compliance import ComplianceInputError, check_eligibility
-
         try:
             r = check_eligibility(country, programme, methodology, published or None,
                                   category or None, rules=rules)  # fmt: skip
@@ -292,8 +499,6 @@ def build_app(
         return present.eligibility_markdown(r) + "\n\n" + present.sources_markdown(r.citations)
 
     def offset(emissions: float | None, year: float | None) -> str:
-        from assistant.compliance import ComplianceInputError, calculate_offset
-
         if emissions is None or year is None:
             raise gr.Error("Give both the taxable emissions (tCO2e) and the tax year.")
         try:
@@ -302,196 +507,43 @@ def build_app(
             raise gr.Error(str(exc)) from exc
         return present.offset_markdown(r) + "\n\n" + present.sources_markdown(r.citations)
 
-    # -- layout --------------------------------------------------------------------------
-
-    # Choices are set here too, not only on page load: API clients never run load events.
-    choices = present.filter_choices(assistant.documents())
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        turns = gr.State([])
-        pending_removal = gr.State(None)
-        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="a6-header")
-        with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            label="Chat", elem_id="a6-chat", height=480, latex_delimiters=[],
-                            feedback_options=None, buttons=["copy"],
-                            examples=[{"text": q} for q in EXAMPLES],
-                            placeholder="**Ask about Singapore's Article 6 carbon-market "
-                            "cooperation.** Every answer cites its sources; click a [1] to "
-                            "read the passage.",
-                        )  # fmt: skip
-                        with gr.Row():
-                            question = gr.Textbox(
-                                show_label=False, placeholder="Ask a question…", scale=6,
-                                elem_id="a6-question", autofocus=True,
-                            )  # fmt: skip
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                        with gr.Row(elem_id="a6-actions", equal_height=True):
-                            up_btn = gr.Button("👍", size="sm", scale=0, min_width=48,
-                                               elem_id="a6-up")  # fmt: skip
-                            down_btn = gr.Button("👎", size="sm", scale=0, min_width=48,
-                                                 elem_id="a6-down")  # fmt: skip
-                            comment = gr.Textbox(
-                                show_label=False, scale=4, min_width=160, container=False,
-                                lines=1, max_lines=1, elem_id="a6-comment",
-                                placeholder="Optional comment with your 👍 or 👎",
-                            )  # fmt: skip
-                            copy_btn = gr.Button("Copy as Markdown", size="sm", scale=0,
-                                                 min_width=150, elem_id="a6-copy")  # fmt: skip
-                            new_btn = gr.Button("New chat", size="sm", scale=0, min_width=90)
-                        exported = gr.Textbox(
-                            label="Answer as Markdown (copied to the clipboard)", lines=6,
-                            max_lines=20, buttons=["copy"], visible=False, elem_id="a6-export",
-                        )  # fmt: skip
-                    with gr.Column(scale=2):
-                        with gr.Accordion("Filters", open=False):
-                            f_docs = gr.Dropdown(choices["documents"], label="Documents",
-                                                 multiselect=True)  # fmt: skip
-                            f_types = gr.Dropdown(choices["types"], label="Document types",
-                                                  multiselect=True)  # fmt: skip
-                            f_countries = gr.Dropdown(choices["countries"], label="Countries",
-                                                      multiselect=True)  # fmt: skip
-                        gr.Markdown("### Sources")
-                        sources = gr.HTML(present.sources_html(None, 0), elem_id="a6-sources")
-                        gr.Markdown("### Passage")
-                        passage = gr.HTML(present.passage_placeholder(), elem_id="a6-passage")
-                ref = gr.Textbox(elem_id="a6-ref", show_label=False, container=False)
-                open_btn = gr.Button("Open passage", elem_id="a6-open")
-
-            with gr.Tab("Documents", id="documents"):
-                doc_table = gr.Dataframe(
-                    headers=present.DOCUMENT_COLUMNS, interactive=False, wrap=True,
-                    column_widths=["30%", "10%", "12%", "27%", "7%", "14%"],
-                    show_search="search", elem_id="a6-documents",
-                )  # fmt: skip
-                not_admin = gr.Markdown(
-                    "Only administrators may add or remove documents.", visible=False
-                )
-                with gr.Row(visible=True) as admin_panel:
-                    with gr.Column():
-                        gr.Markdown("### Add documents")
-                        files = gr.File(
-                            label=f"PDF, DOCX, HTML, Markdown or TXT, up to "
-                            f"{settings.max_upload_mb:g} MB each",
-                            file_count="multiple", file_types=list(ALLOWED_SUFFIXES),
-                            elem_id="a6-upload",
-                        )  # fmt: skip
-                        upload_btn = gr.Button("Add to index", variant="primary")
-                        upload_msg = gr.Markdown(elem_id="a6-upload-msg")
-                    with gr.Column():
-                        gr.Markdown("### Remove a document")
-                        remove_choice = gr.Dropdown(
-                            choices["documents"], value=None, label="Document",
-                            elem_id="a6-remove-choice",
-                        )  # fmt: skip
-                        remove_btn = gr.Button("Remove…", variant="stop")
-                        with gr.Group(visible=False) as confirm_box:
-                            confirm_msg = gr.Markdown()
-                            with gr.Row():
-                                confirm_btn = gr.Button("Yes, remove it", variant="stop")
-                                cancel_btn = gr.Button("Cancel")
-                        remove_msg = gr.Markdown()
-
-            if rules is None:
-                with gr.Tab("Compliance tools", id="compliance"):
-                    gr.Markdown(f"The compliance tools are unavailable: {rules_error}")
-            else:
-                hosts = sorted({lst.host_country for lst in rules.eligibility})
-                with gr.Tab("Eligibility", id="eligibility"):
-                    gr.Markdown(
-                        "Can credits from this project count against Singapore's carbon tax? "
-                        "The verdict comes from the published eligibility lists, with the "
-                        "clauses behind it."
-                    )
-                    with gr.Row():
-                        e_country = gr.Dropdown(hosts, label="Host country",
-                                                allow_custom_value=True)  # fmt: skip
-                        e_programme = gr.Textbox(label="Programme", placeholder="e.g. VCS")
-                        e_method = gr.Textbox(label="Methodology", placeholder="e.g. VM0042")
-                    with gr.Row():
-                        e_published = gr.Textbox(label="Methodology published (optional)",
-                                                 placeholder="YYYY-MM-DD")  # fmt: skip
-                        e_category = gr.Textbox(label="Category or sectoral scope (optional)",
-                                                placeholder="e.g. Sectoral Scope 14")  # fmt: skip
-                    e_btn = gr.Button("Check eligibility", variant="primary")
-                    e_out = gr.Markdown()
-                with gr.Tab("Offset calculator", id="offset"):
-                    gr.Markdown(
-                        "How much carbon tax eligible credits can offset in a year (at most 5% "
-                        "of taxable emissions), at the rate the documents state."
-                    )
-                    with gr.Row():
-                        o_emissions = gr.Number(label="Taxable emissions (tCO2e)", minimum=0)
-                        o_year = gr.Number(label="Tax year", precision=0, value=2026)
-                    o_btn = gr.Button("Calculate", variant="primary")
-                    o_out = gr.Markdown()
-                with gr.Tab("Agreements", id="agreements"):
-                    from assistant.compliance import agreement_table
-
-                    table = agreement_table(rules=rules)
-                    gr.Markdown(
-                        present.agreements_markdown(table)
-                        + "\n\n"
-                        + present.sources_markdown(table.citations)
-                    )
-                e_btn.click(
-                    eligibility, [e_country, e_programme, e_method, e_published, e_category],
-                    e_out, api_name="eligibility",
-                )  # fmt: skip
-                o_btn.click(offset, [o_emissions, o_year], o_out, api_name="offset")
-
-        footer = gr.Markdown(elem_id="a6-footer")
-
-        # -- events ----------------------------------------------------------------------
-        chat_io = dict(
-            inputs=[question, turns, f_docs, f_types, f_countries],
-            outputs=[question, chatbot, turns, sources, passage],
+    hosts = sorted({lst.host_country for lst in rules.eligibility})
+    with gr.Tab("Eligibility", id="eligibility"):
+        gr.Markdown(
+            "Can credits from this project count against Singapore's carbon tax? The verdict "
+            "comes from the published eligibility lists, with the clauses behind it."
         )
-        # Every way of asking shares one pool of workers; index writes get one of their own,
-        # so an upload neither takes a question's worker nor waits behind the questions.
-        chat_io = dict(**chat_io, concurrency_id="chat", concurrency_limit=settings.concurrency)
-        writes = dict(concurrency_id="index", concurrency_limit=1)
-        question.submit(respond, **chat_io, api_name="chat")
-        ask_btn.click(respond, **chat_io, api_name=False)
-        chatbot.example_select(pick_example, None, question, api_name=False).then(
-            respond, **chat_io, api_name=False
+        with gr.Row():
+            e_country = gr.Dropdown(hosts, label="Host country", allow_custom_value=True)
+            e_programme = gr.Textbox(label="Programme", placeholder="e.g. VCS")
+            e_method = gr.Textbox(label="Methodology", placeholder="e.g. VM0042")
+        with gr.Row():
+            e_published = gr.Textbox(label="Methodology published (optional)",
+                                     placeholder="YYYY-MM-DD")  # fmt: skip
+            e_category = gr.Textbox(label="Category or sectoral scope (optional)",
+                                    placeholder="e.g. Sectoral Scope 14")  # fmt: skip
+        e_btn = gr.Button("Check eligibility", variant="primary")
+        e_out = gr.Markdown()
+    with gr.Tab("Offset calculator", id="offset"):
+        gr.Markdown(
+            "How much carbon tax eligible credits can offset in a year (at most 5% of taxable "
+            "emissions), at the rate the documents state."
         )
-        open_btn.click(
-            open_ref,
-            [ref, turns],
-            passage,
-            api_name="passage",
-            js="(ref, turns) => [window.__a6_ref || ref, turns]",
-        ).then(None, js=SCROLL_TO_MARK_JS)
-        up_btn.click(feedback_up, [comment, turns], comment, api_name="feedback_up")
-        down_btn.click(feedback_down, [comment, turns], comment, api_name="feedback_down")
-        copy_btn.click(export, turns, exported, api_name="export_markdown").then(
-            None, exported, None, js="(t) => { navigator.clipboard?.writeText(t); }"
+        with gr.Row():
+            o_emissions = gr.Number(label="Taxable emissions (tCO2e)", minimum=0)
+            o_year = gr.Number(label="Tax year", precision=0, value=2026)
+        o_btn = gr.Button("Calculate", variant="primary")
+        o_out = gr.Markdown()
+    with gr.Tab("Agreements", id="agreements"):
+        table = agreement_table(rules=rules)
+        gr.Markdown(
+            present.agreements_markdown(table) + "\n\n" + present.sources_markdown(table.citations)
         )
-        new_btn.click(
-            lambda: ([], [], present.sources_html(None, 0), present.passage_placeholder(),
-                     gr.update(value="", visible=False)),
-            None, [turns, chatbot, sources, passage, exported], api_name=False,
-        )  # fmt: skip
-
-        views = [doc_table, footer, f_docs, f_types, f_countries, remove_choice]
-        demo.load(on_load, None, [*views, admin_panel, not_admin], api_name=False)
-        upload_btn.click(upload, files, [upload_msg, files, *views], api_name="upload", **writes)
-        remove_btn.click(
-            ask_remove, remove_choice, [pending_removal, confirm_msg, confirm_box],
-            api_name="remove",
-        )  # fmt: skip
-        confirm_btn.click(
-            confirm_remove, pending_removal, [pending_removal, confirm_box, remove_msg, *views],
-            api_name="remove_confirm", **writes,
-        )  # fmt: skip
-        cancel_btn.click(cancel_remove, None, [pending_removal, confirm_box, remove_msg],
-                         api_name=False)  # fmt: skip
-        gr.api(status, api_name="status")
-    demo.queue(default_concurrency_limit=4)  # the light events: passages, feedback, status
-    return demo
+    e_btn.click(
+        eligibility, [e_country, e_programme, e_method, e_published, e_category], e_out,
+        api_name="eligibility",
+    )  # fmt: skip
+    o_btn.click(offset, [o_emissions, o_year], o_out, api_name="offset")
 
 
 def _load_rules(settings: Settings) -> tuple[RuleBook | None, str]:

@@ -4,7 +4,7 @@
     a = Assistant(Settings())
     a.ingest()                      # corpus/ (and uploads/) into the index
     a.search("5% offset limit")     # → list[Hit]
-    a.ask("What share of emissions can be offset?")  # → Answer (see assistant.answer)
+    a.ask("What share of emissions can be offset?")  # → Answer (see assistant.answer.composer)
 
 Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
 """
@@ -13,29 +13,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import Answerer
-from assistant.audit import AuditLog
 from assistant.config import Settings
-from assistant.embedding import Embedder, MiniLMEmbedder
-from assistant.ingest import IngestReport, Progress, ingest, remove_document
+from assistant.index import (
+    ChromaStore,
+    DocRecord,
+    Embedder,
+    IngestReport,
+    MiniLMEmbedder,
+    Progress,
+    ingest,
+    remove_document,
+)
 from assistant.retrieval import Filters, Retriever
-from assistant.store import ChromaStore, DocRecord
-from assistant.types import Answer, Document, FusionMethod, Hit, RetrievalMode
+from assistant.serve import AuditLog
+from assistant.types import Answer, Document, FusionMethod, Hit, IndexStatus, RetrievalMode
 
-
-@dataclass(frozen=True)
-class IndexStatus:
-    documents: int
-    chunks: int
-    last_updated: str | None
-    location: str
-
-    def to_dict(self) -> dict:
-        return self.__dict__.copy()
+__all__ = ["Assistant", "IndexStatus"]
 
 
 class Assistant:
@@ -86,7 +83,7 @@ class Assistant:
         progress: bool = False,
         on_progress: Progress | None = None,
     ) -> IngestReport:
-        """Index files/folders (default: the corpus and uploads). See :func:`assistant.ingest.ingest`."""
+        """Index files/folders (default: the corpus and uploads). See :func:`assistant.index.indexer.ingest`."""
         with self._write_lock:
             report = ingest(
                 list(paths) if paths else self.default_sources(),
@@ -124,7 +121,7 @@ class Assistant:
         filters: Filters | None = None,
         fusion: FusionMethod | None = None,
     ) -> list[Hit]:
-        """Ranked passages for ``query``. See :meth:`assistant.retrieval.Retriever.search`."""
+        """Ranked passages for ``query``. See :meth:`assistant.retrieval.retriever.Retriever.search`."""
         return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
 
     def ask(
@@ -135,9 +132,9 @@ class Assistant:
         *,
         user: str | None = None,
     ) -> Answer:
-        """A short cited answer, or an honest abstention. See :mod:`assistant.answer`.
+        """A short cited answer, or an honest abstention. See :mod:`assistant.answer.composer`.
 
-        Every answer is appended to the audit trail (:mod:`assistant.audit`) when it is on.
+        Every answer is appended to the audit trail (:mod:`assistant.serve.audit`) when it is on.
 
         Args:
             question: the question; a follow-up is resolved against ``history``.

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         description="Questions answered at once (default: twice the CPU count).",
     )
 
-    # Audit trail of answered questions (assistant.audit); evals and benchmarks turn it off.
+    # Audit trail of answered questions (assistant.serve.audit); evals and benchmarks turn it off.
     audit: bool = Field(default=True, description="Log every answer to <data_dir>/audit/.")
     audit_max_mb: float = Field(
         default=10.0, gt=0, description="Rotate the audit log at this size."

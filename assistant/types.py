@@ -186,3 +186,16 @@ class Answer:
             "standalone_question": self.standalone_question,
             "latency_ms": round(self.latency_ms, 2),
         }
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the index holds (``Assistant.status``)."""
+
+    documents: int
+    chunks: int
+    last_updated: str | None
+    location: str
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()

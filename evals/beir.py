@@ -4,7 +4,7 @@ A BEIR folder holds ``corpus.jsonl`` ({_id, title, text}), ``queries.jsonl`` ({_
 ``qrels/<split>.tsv`` (query-id, corpus-id, score) and, here, a ``SOURCE.md`` whose
 published nDCG@10 figures are shown next to ours. Each corpus record becomes a
 :class:`~assistant.types.Document` (title as a heading, text as paragraphs), is chunked and
-embedded by :func:`assistant.ingest.index_documents` into an index of its own (never the
+embedded by :func:`assistant.index.indexer.index_documents` into an index of its own (never the
 user's), and every query runs through :meth:`assistant.api.Assistant.search`. A document's
 rank is that of its best chunk.
 
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant import lexical
 from assistant.config import Settings
-from assistant.embedding import MODEL_NAME, Embedder, EmbeddingCache, MiniLMEmbedder
 from assistant.errors import AssistantError
+from assistant.index import lexical
+from assistant.index.embedding import MODEL_NAME, Embedder, EmbeddingCache, MiniLMEmbedder
 from assistant.types import Block, BlockKind, DocMeta, DocType, Document, FusionMethod
 from assistant.types import RetrievalMode as Mode
 from evals.metrics import mean, ndcg_at_k, recall_at_k, reciprocal_rank
@@ -309,7 +309,7 @@ def bench_settings(base: Settings, name: str, data_dir: Path | None = None) -> S
 
 def build_index(data: BeirSet, assistant: Assistant, progress: bool = False) -> dict:
     """Bring the benchmark's index in line with its corpus; unchanged documents are skipped."""
-    from assistant.ingest import index_documents, remove_document, remove_orphans
+    from assistant.index.indexer import index_documents, remove_document, remove_orphans
 
     store = assistant.store
     records = store.records()

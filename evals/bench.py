@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def noise(assistant: Assistant, root: Path, cache: Path | None, gold, questions, reps: int) -> dict:  # noqa: ANN001
-    from assistant.embedding import MiniLMEmbedder
-    from assistant.ingest import index_documents
+    from assistant.index.embedding import MiniLMEmbedder
+    from assistant.index.indexer import index_documents
     from evals.beir import load_beir, to_document
 
     before = {m: evaluate_retrieval(assistant, gold, m) for m in RetrievalMode}

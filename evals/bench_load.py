@@ -216,7 +216,7 @@ def summary(run: Run, duration: float) -> dict:
 
 
 def audit_count(data_dir: Path, user: str) -> int:
-    from assistant.audit import audit_path, read_entries
+    from assistant.serve.audit import audit_path, read_entries
 
     return len(read_entries(audit_path(data_dir), user=user))
 

@@ -4,7 +4,7 @@
 
 - SelQA test (answer sentence selection, Wikipedia sections of ten topics written by other
   annotators): P@1, MAP and MRR over each question's candidate sentences.
-- The held-out SQuAD 2.0 dev articles (``assistant.reader.pairs.split_dev_articles``):
+- The held-out SQuAD 2.0 dev articles (``assistant.answer.reader.pairs.split_dev_articles``):
   sentence P@1 over the paragraph's sentences for answerable questions, and AUROC of
   answerable against unanswerable questions by each scorer's best sentence score.
 
@@ -26,8 +26,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from assistant.reader.pairs import RankItem, selqa_items, squad_test_items
-from assistant.reader.train import DEFAULT_QA
+from assistant.answer.reader.pairs import RankItem, selqa_items, squad_test_items
+from assistant.answer.reader.train import DEFAULT_QA
 
 app = typer.Typer(add_completion=False)
 SCORERS = ("bm25", "cosine", "composer", "reader")
@@ -68,7 +68,7 @@ class Cosine:
     def __init__(self) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from assistant.embedding import bundled_model_path
+        from assistant.index.embedding import bundled_model_path
 
         self.model = SentenceTransformer(str(bundled_model_path()), device="cpu")
         self.cache: dict[str, np.ndarray] = {}
@@ -150,7 +150,7 @@ def main(
     """Score SelQA test and the held-out SQuAD 2.0 articles with all four scorers."""
     import tempfile
 
-    from assistant.reader.runtime import WEIGHTS, load_reader, metadata
+    from assistant.answer.reader.runtime import WEIGHTS, load_reader, metadata
 
     weights = weights or WEIGHTS
     t0 = time.time()
@@ -184,7 +184,7 @@ def main(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     if weights == WEIGHTS and not limit:  # the shipped weights, measured in full: their card
-        from assistant.reader.card import write_card
+        from assistant.answer.reader.card import write_card
 
         write_card(weights, result)
     typer.echo(json.dumps(result, indent=2))

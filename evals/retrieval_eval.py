@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer.citations import contains
 from assistant.api import Assistant
-from assistant.citations import contains
-from assistant.retrieval import is_copy, shingles
+from assistant.retrieval.retriever import is_copy, shingles
 from assistant.types import FusionMethod, Hit, RetrievalMode
 from evals.metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 
@@ -41,7 +41,7 @@ def load_retrieval_gold(path: Path = GOLD_DIR / "retrieval.jsonl") -> list[Retri
 
 
 def relevant(hit: Hit, item: RetrievalItem, gold: frozenset[int] | None = None) -> bool:
-    """``gold``: the :func:`~assistant.retrieval.shingles` of the gold document's text."""
+    """``gold``: the :func:`~assistant.retrieval.retriever.shingles` of the gold document's text."""
     if not contains(hit.chunk.text, item.quote):
         return False
     if hit.chunk.doc_id == item.doc_id:

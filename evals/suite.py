@@ -50,14 +50,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.answer import ANSWER_THRESHOLD
+from assistant.answer.citations import cite_in_chunk, contains, find_span, occurs
+from assistant.answer.selection import ANSWER_THRESHOLD
 from assistant.api import Assistant
-from assistant.citations import cite_in_chunk, contains, find_span, occurs
 from assistant.compliance import ComplianceInputError, RuleBook, check_eligibility, load_rules
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.embedding import MODEL_NAME
 from assistant.errors import ConfigError
-from assistant.manifest import load_manifest
+from assistant.index.embedding import MODEL_NAME
+from assistant.ingest.manifest import load_manifest
 from assistant.types import Answer, AnswerMode, Citation, RetrievalMode
 from evals.metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 from evals.retrieval_eval import (

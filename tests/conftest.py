@@ -68,7 +68,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory: pytest.TempPathFactory):
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     e = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("embcache"))
     e.warm_up()

@@ -17,10 +17,10 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.errors import QueryError
-from assistant.uploads import UploadError, add_upload
+from assistant.serve.uploads import UploadError, add_upload
+from tests.answer.test_llm import FakeOpenAI
 from tests.conftest import ROOT, make_settings
 from tests.docgen import make_image_only_pdf, make_pdf
-from tests.test_llm import FakeOpenAI
 
 NOTE = (
     "Zorblax accord\n\nSingapore and Testland signed the Zorblax carbon accord on 3 March 2025. "
@@ -98,7 +98,7 @@ def test_bad_questions_are_refused_with_a_message(
 
 
 def test_control_characters_in_a_question_are_dropped(sandbox: SimpleNamespace) -> None:
-    from assistant.audit import audit_path, read_entries
+    from assistant.serve.audit import audit_path, read_entries
 
     snapshot(sandbox)
     answer = sandbox.assistant.ask("When was the Zorblax\x00 accord\x07 signed?\x1b[1;31m\r\n")
@@ -181,8 +181,8 @@ def test_injected_instructions_are_never_the_answer(sandbox: SimpleNamespace) ->
     """Extractive mode: an injected instruction is document data. It is never chosen as (part
     of) an answer; it can only appear as the quoted text of a related passage, with its source.
     """
-    from assistant import present
-    from assistant.present import Turn
+    from assistant.serve import present
+    from assistant.serve.present import Turn
 
     a = sandbox.assistant
     unrelated = a.ask("How often does the Joint Committee meet?")

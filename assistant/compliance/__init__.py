@@ -32,7 +32,7 @@ from assistant.compliance.models import (
     SourceRef,
     Verdict,
 )
-from assistant.compliance.offset import calculate_offset
+from assistant.compliance.offset import calculate_offset, parse_emissions, parse_year
 from assistant.compliance.rules import RuleBook, RulesError, clear_cache, load_rules
 
 __all__ = [
@@ -59,7 +59,9 @@ __all__ = [
     "check_query",
     "clear_cache",
     "load_rules",
+    "parse_emissions",
     "parse_intent",
+    "parse_year",
     "run_query",
 ]
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from assistant.compliance.eligibility import CODE, name_tokens
 from assistant.compliance.models import EligibilityQuery, OffsetQuery
 from assistant.compliance.rules import RuleBook
-from assistant.manifest import KNOWN_COUNTRIES
+from assistant.ingest import KNOWN_COUNTRIES
 
 # Programmes users name, listed or not: an unlisted one still makes an eligibility question
 # (whose answer is "not eligible"). Short acronyms only match in capitals ("car" is a word).

@@ -7,7 +7,7 @@ Layout (see ``corpus/rules/README.md``)::
     corpus/rules/agreements.yaml                   MOUs / IAs and the totals the sources give
 
 Every rule or fact is a mapping with ``doc_id`` and a verbatim ``quote``. When the rules load,
-each quote is located in its document with :func:`assistant.citations.cite_quote`; if any is
+each quote is located in its document with :func:`assistant.answer.citations.cite_quote`; if any is
 not found, or a file is malformed, loading fails with a :class:`RulesError` that names the
 file and the entry. Rules load lazily, once per corpus folder.
 """
@@ -26,10 +26,10 @@ from typing import Any
 
 import yaml
 
-from assistant.citations import cite_quote
+from assistant.answer import cite_quote
 from assistant.compliance.models import AgreementKind, AgreementStatus
 from assistant.errors import ConfigError
-from assistant.loaders import load_folder
+from assistant.ingest import load_folder
 from assistant.types import Citation, Document
 
 RULES_DIRNAME = "rules"

@@ -1,0 +1,15 @@
+"""Answer: question + hits → a cited ``Answer`` or an honest abstention.
+
+The extractive path runs ``candidates`` → ``scoring`` (the trained ``reader``) →
+``selection`` → ``render``; ``composer`` (:class:`Answerer`) drives it, after ``followup``
+makes a follow-up standalone. ``llm`` is the optional LLM writer and its verification; it
+shares ``render`` (abstention, draft marking) and ``citations`` with the extractive path and
+imports neither the composer nor anything after it. ``sentences`` cuts passages into units.
+"""
+
+from assistant.answer.citations import cite_quote, cite_span
+from assistant.answer.composer import Answerer
+from assistant.answer.render import DRAFT_NOTE, abstention
+from assistant.answer.selection import ANSWER_THRESHOLD
+
+__all__ = ["ANSWER_THRESHOLD", "DRAFT_NOTE", "Answerer", "abstention", "cite_quote", "cite_span"]

@@ -1,0 +1,73 @@
+"""Retrieved passages → candidates: every answerable unit, once, with what the reader reads.
+
+A candidate is a sentence, list item or table row of one of the top passages, with its
+section heading and, for a sentence that opens with a pronoun, the sentence before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answer.reader.pairs import candidate_text
+from assistant.answer.sentences import Unit, is_instruction_like, is_pointer, source_words, units_of
+from assistant.types import ITEM_KINDS, Document, Hit
+
+READ_K = 5  # of the retrieved passages, those whose candidates the reader scores
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit: Unit
+    hit: Hit
+    rank: int
+    text: str  # what the reader reads
+    prob: float = 0.0
+
+
+def candidates(
+    hits: list[Hit], question: str, document: Callable[[str], Document]
+) -> list[Candidate]:
+    """Every answerable unit of the top passages, once, with the context the reader reads.
+
+    Two rules stay outside the model: a pointer ("Please see Annex B") or text that
+    addresses an AI as instructions is never an answer, and a question that names its
+    source ("according to the RECCESSARY article") is answered from that source.
+    """
+    source = source_words(question)
+    out: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for rank, hit in enumerate(hits[:READ_K], 1):
+        doc = document(hit.chunk.doc_id)
+        if source and not source & _source_of(doc):
+            continue
+        heading = hit.chunk.section or hit.chunk.title
+        units = units_of(doc, hit.chunk.start, hit.chunk.end)
+        for j, unit in enumerate(units):
+            key = (unit.doc_id, unit.start)
+            if key in seen or is_pointer(unit.text) or is_instruction_like(unit.text):
+                continue
+            seen.add(key)
+            prev = units[j - 1].text if j and units[j - 1].block_start == unit.block_start else ""
+            body = list_text(doc, unit) if unit.list_intro else unit.text
+            out.append(Candidate(unit, hit, rank, candidate_text(body, heading, prev)))
+    return out
+
+
+def list_text(doc: Document, unit: Unit) -> str:
+    """A sentence that introduces a list, read with the list's items."""
+    items = []
+    for b in doc.blocks:
+        if b.start < unit.block_end:
+            continue
+        if b.kind not in ITEM_KINDS:
+            break
+        items.append(doc.text[b.start : b.end])
+    return " ".join([unit.text, *items])
+
+
+def _source_of(doc: Document) -> frozenset[str]:
+    """Words that name a document: its title, publisher and id."""
+    text = f"{doc.meta.title} {doc.meta.publisher} {doc.doc_id}"
+    return frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,}", text))

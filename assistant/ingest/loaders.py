@@ -1,0 +1,522 @@
+"""File → Document: clean text (no markup, no web debris) plus structural blocks with offsets.
+
+Supported: ``.txt``, ``.md`` (YAML front matter; a body that is HTML is parsed as HTML),
+``.html``/``.htm``, ``.pdf`` (page numbers kept) and ``.docx``. Every failure raises an
+:class:`~assistant.errors.IngestError` subclass that names the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.errors import CorruptFileError, EmptyDocumentError, UnsupportedFileError
+from assistant.ingest.manifest import ManifestEntry, guess_meta
+from assistant.types import ITEM_KINDS, Block, BlockKind, DocMeta, Document
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+
+
+@dataclass
+class RawBlock:
+    kind: BlockKind
+    text: str
+    page: int | None = None
+    level: int = 0
+    number: str | None = None  # a number the layout knows (a footnote's); else read from text
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def load_file(path: Path, entry: ManifestEntry | None = None) -> Document:
+    """Load one file into a Document (memoised per process while the file is unchanged).
+
+    Args:
+        path: the file. Its suffix selects the parser.
+        entry: the manifest entry describing it, if any; otherwise metadata comes from
+            front matter, the first heading and the text itself.
+    Raises:
+        UnsupportedFileError, EmptyDocumentError, CorruptFileError (all name the file).
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return _load_file(path, entry)  # _load_file reports it
+    # Reading a PDF by layout takes about 0.1 s a page; the rules, the ingest and the tests
+    # all read the same corpus in one process, so an unchanged file is read once.
+    return _load_cached(path, st.st_mtime_ns, st.st_size, entry)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(path: Path, mtime_ns: int, size: int, entry: ManifestEntry | None) -> Document:
+    return _load_file(path, entry)
+
+
+def _load_file(path: Path, entry: ManifestEntry | None) -> Document:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileError(
+            path,
+            f"unsupported file type '{suffix or '(none)'}'; use {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorruptFileError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise EmptyDocumentError(path, "the file is empty")
+
+    front: dict = {}
+    if suffix == ".pdf":
+        raw = _pdf_blocks(path, data)
+    elif suffix == ".docx":
+        raw = _docx_blocks(path, data)
+    else:
+        text = _decode(path, data)
+        front, body = split_front_matter(text)
+        if suffix in (".html", ".htm") or _looks_like_html(body):
+            raw = html_blocks(body)
+        else:
+            raw = text_blocks(body)
+    raw = _drop_debris(raw)
+    text, blocks = _assemble(raw)
+    if not text.strip():
+        raise EmptyDocumentError(path, "no text could be extracted")
+
+    first_heading = next((b.text for b in raw if b.kind is BlockKind.HEADING), None)
+    meta = (
+        entry.to_meta(path)
+        if entry
+        else guess_meta(path, front=front, first_heading=first_heading, text=text)
+    )
+    content_hash = _hash(data, meta)
+    return Document(meta=meta, text=text, blocks=tuple(blocks), content_hash=content_hash)
+
+
+def iter_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and folders into the supported files they contain, sorted, no duplicates."""
+    out: dict[Path, None] = {}
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, p):
+                    out[f.resolve()] = None
+        else:
+            out[p.resolve()] = None
+    return list(out)
+
+
+def load_folder(folder: Path, doc_ids: Iterable[str] | None = None) -> dict[str, Document]:
+    """Load every supported file under ``folder`` (with its manifest) into {doc_id: Document}.
+
+    Args:
+        folder: the corpus folder.
+        doc_ids: only these documents (their manifest id, or for a file without an entry,
+            the slug of its name); None loads all.
+    Files that fail to load are skipped here; ingestion is where load errors are reported.
+    """
+    from assistant.errors import IngestError
+    from assistant.ingest.manifest import entry_for, slugify
+
+    wanted = None if doc_ids is None else set(doc_ids)
+    manifests: dict = {}
+    docs: dict[str, Document] = {}
+    for f in iter_files([Path(folder)]):
+        entry = entry_for(f, manifests)
+        if wanted is not None and (entry.doc_id if entry else slugify(f.name)) not in wanted:
+            continue
+        try:
+            doc = load_file(f, entry)
+        except IngestError:
+            continue
+        docs[doc.doc_id] = doc
+    return docs
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """Split YAML front matter (``---`` … ``---``) from the body. Bad YAML is treated as none."""
+    m = re.match(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", text, re.S)
+    if not m:
+        return {}, text
+    try:
+        front = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError:
+        front = {}
+    return (front if isinstance(front, dict) else {}), text[m.end() :]
+
+
+# ------------------------------------------------------------------------- text / markdown
+
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-*+](?=\s))\s*")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_EMPHASIS_LINE = re.compile(r"^\s*(\*\*|__|\*|_)(?P<t>[^*_].*?)\1\s*$")
+_RULE = re.compile(r"^\s*(?:\*\s*){3,}$|^\s*(?:-\s*){3,}$|^\s*(?:_\s*){3,}$")
+_MD_LINK = re.compile(r"!\[([^\]]*)\]\([^)]*\)|\[([^\]]+)\]\([^)]*\)")
+_MD_EMPH = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_SENTENCE_END = re.compile(r"[.!?:;,]['\"”’)]*\s*$")
+_DATE_LINE = re.compile(r"^\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4}$")
+_CAPTION_START = re.compile(
+    r"^(?:Figure|Fig\.|Table|Chart|Exhibit|Image|Photo)\s*\d+[.:]\s.*\(Source:[^)]*\)$"
+)
+
+
+def _inline_md(s: str) -> str:
+    s = _MD_LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), s)
+    s = _MD_EMPH.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), s)
+    return s
+
+
+def _is_heading_like(line: str) -> bool:
+    """A short title-like line with no sentence punctuation: a heading in plain text."""
+    words = line.split()
+    return (
+        0 < len(words) <= 12
+        and len(line) <= 90
+        and not _SENTENCE_END.search(line)
+        and (line[0].isupper() or line[0].isdigit())
+        and not _DATE_LINE.match(line)
+    )
+
+
+def text_blocks(body: str) -> list[RawBlock]:
+    """Markdown or plain text → blocks. Paragraphs are separated by blank lines."""
+    blocks: list[RawBlock] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(RawBlock(BlockKind.PARAGRAPH, _inline_md(" ".join(para))))
+            para.clear()
+
+    for line in body.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        if _RULE.match(stripped):
+            flush()
+            continue
+        if m := _MD_HEADING.match(stripped):
+            flush()
+            blocks.append(
+                RawBlock(BlockKind.HEADING, _inline_md(m.group(2)), level=len(m.group(1)))
+            )
+            continue
+        if m := _BULLET.match(line):
+            flush()
+            blocks.append(RawBlock(BlockKind.LIST_ITEM, _inline_md(line[m.end() :].strip())))
+            continue
+        if len(stripped) <= 4 or stripped.lower() in _NAV_WORDS:
+            flush()  # a lone nav word or glyph is its own block, so debris removal can drop it
+            blocks.append(RawBlock(BlockKind.PARAGRAPH, stripped))
+            continue
+        if (m := _EMPHASIS_LINE.match(stripped)) and not para:
+            flush()
+            blocks.append(RawBlock(BlockKind.HEADING, m.group("t").strip(), level=4))
+            continue
+        para.append(stripped)
+    flush()
+
+    # Plain text has no heading markup: a lone short line with no sentence punctuation,
+    # standing between blank lines, is taken as a heading. Within a run of such lines each
+    # nests under the one before (a flattened table header: "Table 1 > Papua New Guinea >
+    # VCS"); a heading after prose starts a new run at the top level.
+    explicit = any(b.kind is BlockKind.HEADING for b in blocks)
+    depth = 0
+    for i, b in enumerate(blocks):
+        if b.kind is not BlockKind.PARAGRAPH:
+            continue
+        first_title = i == 0 and len(b.text.split()) <= 20 and not b.text.endswith(".")
+        if not explicit and (_is_heading_like(b.text) or first_title):
+            depth = depth + 1 if i and blocks[i - 1].kind is BlockKind.HEADING else 0
+            blocks[i] = RawBlock(BlockKind.HEADING, b.text, level=1 if i == 0 else 2 + depth)
+        elif _CAPTION_START.match(b.text):
+            blocks[i] = RawBlock(BlockKind.CAPTION, b.text)
+    return blocks
+
+
+# ------------------------------------------------------------------------------------ html
+
+
+def _looks_like_html(body: str) -> bool:
+    head = body.lstrip()[:2000].lower()
+    return head.startswith("<") and bool(
+        re.search(r"<(p|div|table|h[1-6]|ul|ol|html|body)\b", head)
+    )
+
+
+_HTML_DROP = ("script", "style", "nav", "footer", "header", "form", "aside", "noscript", "button")
+_DEBRIS_ATTR = re.compile(r"cookie|consent|newsletter|subscribe|share|breadcrumb|menu|nav", re.I)
+
+
+def html_blocks(html: str) -> list[RawBlock]:
+    """HTML → blocks. Tables become one ``cell | cell`` row per ``<tr>``; no tags leak."""
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(_HTML_DROP):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        attrs = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
+        if attrs.strip() and _DEBRIS_ATTR.search(attrs):
+            tag.decompose()
+
+    blocks: list[RawBlock] = []
+
+    def text_of(tag: Tag) -> str:
+        return " ".join(tag.get_text(" ", strip=True).split())
+
+    def walk(node: Tag) -> None:
+        loose: list[str] = []
+
+        def flush() -> None:
+            t = " ".join(" ".join(loose).split())
+            if t:
+                blocks.append(RawBlock(BlockKind.PARAGRAPH, t))
+            loose.clear()
+
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if child.strip() and type(child) is NavigableString:
+                    loose.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name.lower()
+            if name in ("a", "span", "strong", "b", "em", "i", "u", "code", "small", "sup", "sub"):
+                loose.append(text_of(child))
+                continue
+            flush()
+            if re.fullmatch(r"h[1-6]", name):
+                if t := text_of(child):
+                    blocks.append(RawBlock(BlockKind.HEADING, t, level=int(name[1])))
+            elif name == "table":
+                for tr in child.find_all("tr"):
+                    cells = [text_of(c) for c in tr.find_all(["td", "th"])]
+                    cells = [c for c in cells if c]
+                    if cells:
+                        blocks.append(RawBlock(BlockKind.TABLE_ROW, " | ".join(cells)))
+            elif name == "li":
+                if t := text_of(child):
+                    blocks.append(RawBlock(BlockKind.LIST_ITEM, t))
+            elif name in ("p", "blockquote", "pre", "dt", "dd", "figcaption", "caption"):
+                if t := text_of(child):
+                    only_strong = child.find(["strong", "b"]) and text_of(child) == " ".join(
+                        text_of(s) for s in child.find_all(["strong", "b"])
+                    )
+                    kind = (
+                        BlockKind.HEADING
+                        if only_strong and _is_heading_like(t)
+                        else BlockKind.PARAGRAPH
+                    )
+                    blocks.append(RawBlock(kind, t, level=4 if kind is BlockKind.HEADING else 0))
+            elif name == "img":
+                continue  # an image carries no text; a missing alt must not become content
+            else:
+                walk(child)
+        flush()
+
+    walk(soup)
+    return blocks
+
+
+# ------------------------------------------------------------------------------------- pdf
+
+
+def _pdf_blocks(path: Path, data: bytes) -> list[RawBlock]:
+    from assistant.ingest.pdf import read_pdf  # pdfplumber loads only when a PDF is read
+
+    return [RawBlock(b.kind, b.text, b.page, b.level, b.number) for b in read_pdf(path, data)]
+
+
+# ------------------------------------------------------------------------------------ docx
+
+
+def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
+    import io
+    import zipfile
+
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CorruptFileError(path, f"not a readable DOCX ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - python-docx raises assorted errors on bad files
+        raise CorruptFileError(path, f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+
+    blocks: list[RawBlock] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(child, document)
+            t = " ".join(para.text.split())
+            if not t:
+                continue
+            style = (para.style.name if para.style is not None else "") or ""
+            if style.lower().startswith(("heading", "title")):
+                level = int(m.group()) if (m := re.search(r"\d", style)) else 1
+                blocks.append(RawBlock(BlockKind.HEADING, t, level=level))
+            elif "list" in style.lower() or _BULLET.match(t):
+                blocks.append(RawBlock(BlockKind.LIST_ITEM, _BULLET.sub("", t, count=1)))
+            else:
+                blocks.append(RawBlock(BlockKind.PARAGRAPH, t))
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    ct = " ".join(cell.text.split())
+                    if ct and (not cells or cells[-1] != ct):  # merged cells repeat their text
+                        cells.append(ct)
+                if cells:
+                    blocks.append(RawBlock(BlockKind.TABLE_ROW, " | ".join(cells)))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------- debris
+
+_NAV_WORDS = {
+    "back", "top", "back to top", "en", "menu", "home", "share", "print", "search", "login",
+    "log in", "sign in", "subscribe", "next", "previous", "related topics", "related articles",
+    "article collection", "read more", "skip to content", "download request", "close",
+}  # fmt: skip
+_TAIL_TRIGGERS = re.compile(
+    r"^(related topics|related articles|download request|you may also like)\b", re.I
+)
+_COOKIE = re.compile(
+    r"\bcookies?\b.*\b(use|agree|accept|consent)|\b(use|agree|accept)\b.*\bcookies?\b", re.I
+)
+_FORM_HINT = re.compile(r"fill (out|in) the form|send your submission|subscribe to our", re.I)
+_CAPTION = re.compile(r"\((?:image|photo|credit)\s*:[^)]*\)\s*$", re.I)
+
+
+def _drop_debris(blocks: list[RawBlock]) -> list[RawBlock]:
+    """Remove navigation words, cookie notices, download forms, image credits and repeats."""
+    out: list[RawBlock] = []
+    for i, b in enumerate(blocks):
+        t = b.text.strip()
+        low = t.lower().rstrip(".:")
+        if _TAIL_TRIGGERS.match(t) and i >= len(blocks) // 2:
+            break  # everything after a "related topics"/download-form footer is page chrome
+        if low in _NAV_WORDS or _COOKIE.search(t) or _FORM_HINT.search(t):
+            continue
+        if len(t) <= 4 and not t[:1].isdigit() and b.kind not in ITEM_KINDS:
+            continue  # language switchers, stray glyphs ("EN", "碳權"); not "Peru" in a list
+        if _CAPTION.search(t):
+            t = _CAPTION.sub("", t).strip()
+            if not t:
+                continue
+            b = RawBlock(BlockKind.CAPTION, t, b.page, b.level, b.number)
+        if out and out[-1].text == t:
+            continue  # a caption or heading repeated by the page layout
+        out.append(b if b.text == t else RawBlock(b.kind, t, b.page, b.level, b.number))
+    return out
+
+
+# -------------------------------------------------------------------------------- assembly
+
+# A paragraph number: "36." or "3.1"; three digits only with a dot ("140. Decides").
+_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*|\d{3}(?=\.))(?:\.|\s)\s*(?=[A-Z“\"(])")
+_SUB_NUMBERED = re.compile(r"^\((?P<sub>[a-z]{1,2}|[ivxl]{1,6})\)\s")
+_ROMAN = re.compile(r"[ivxl]+")
+
+
+def _assemble(raw: list[RawBlock]) -> tuple[str, list[Block]]:
+    """Join blocks into one clean text, separated by blank lines, recording offsets."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    numbers = _Numbering()
+    for rb in raw:
+        t = " ".join(rb.text.split())
+        if not t:
+            continue
+        if rb.kind is BlockKind.LIST_ITEM:
+            t = "• " + t
+        number = rb.number or numbers.of(rb.kind, t)
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        blocks.append(Block(rb.kind, pos, pos + len(t), rb.page, rb.level, number))
+        parts.append(t)
+        pos += len(t)
+    return "".join(parts), blocks
+
+
+class _Numbering:
+    """Printed paragraph numbers, sub-paragraphs qualified by their parent: "36", "36(a)",
+    "36(a)(ii)". A heading ends the parent's scope."""
+
+    def __init__(self) -> None:
+        self.parent: str | None = None
+        self.letter: str | None = None
+
+    def of(self, kind: BlockKind, text: str) -> str | None:
+        if kind is BlockKind.HEADING:
+            self.parent = self.letter = None
+        if kind is not BlockKind.PARAGRAPH or _DATE_LINE.match(text):
+            return None
+        if m := _NUMBERED.match(text):
+            self.parent, self.letter = m.group("num"), None
+            return self.parent
+        if not (m := _SUB_NUMBERED.match(text)):
+            return None
+        sub = m.group("sub")
+        if self.parent is None:  # a list under unnumbered text ("Article 1 ... (a)")
+            return f"({sub})"
+        follows = self.letter is not None and len(sub) == 1 and ord(sub) == ord(self.letter) + 1
+        if _ROMAN.fullmatch(sub) and not follows:  # "(i)" after "(h)" is a letter
+            return (
+                f"{self.parent}({self.letter})({sub})" if self.letter else f"{self.parent}({sub})"
+            )
+        self.letter = sub
+        return f"{self.parent}({sub})"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CorruptFileError(path, "bad UTF-16 text") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorruptFileError(
+            path,
+            f"not UTF-8 text (invalid byte at position {exc.start}); re-save the file as UTF-8",
+        ) from exc
+    if "\x00" in text:
+        raise CorruptFileError(path, "contains NUL bytes; this looks like a binary file, not text")
+    return text
+
+
+# Part of every content hash: bump it when a loader's output changes, so that an existing
+# index reads its files again instead of keeping the text the older loader produced.
+LOADER_VERSION = "2026-12-02"  # layout-aware PDFs (assistant/ingest/pdf.py)
+
+
+def _hash(data: bytes, meta: DocMeta) -> str:
+    h = hashlib.sha256(data)
+    h.update(LOADER_VERSION.encode())
+    meta_key = {k: v for k, v in meta.__dict__.items() if k != "source_path"}
+    h.update(json.dumps(meta_key, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:24]
+
+
+def _hidden(f: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in f.relative_to(root).parts)

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.answer.followup import condense, is_followup
+from assistant.answer.sentences import answer_type, is_pointer, source_words, sub_questions
+from assistant.errors import QueryError
+
+
+def test_short_cited_answer(corpus_assistant) -> None:
+    a = corpus_assistant.ask(
+        "What share of taxable emissions can a company offset with international credits?"
+    )
+    assert not a.abstained and a.mode == "extractive"
+    assert re.search(r"five per cent|5%", a.answer) and "[1]" in a.answer
+    assert len(a.answer) <= 400
+    c = a.citations[0]
+    doc = corpus_assistant.document(c.doc_id)
+    assert doc.text[c.start : c.end] == c.quote
+    assert c.title and c.published and re.search(r"para\. \d+$", c.section)
+
+
+def test_every_citation_is_an_exact_span_and_every_marker_has_one(corpus_assistant) -> None:
+    for q in (
+        "Who signed the Singapore–Peru MOU?",
+        "What is the carbon tax rate in 2026?",
+        "Which VCS methodologies are excluded for Papua New Guinea?",
+    ):
+        a = corpus_assistant.ask(q)
+        markers = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", a.answer)}
+        assert markers == {c.n for c in a.citations}
+        for c in a.citations:
+            assert corpus_assistant.document(c.doc_id).text[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "Who won the 2018 FIFA World Cup?",
+        "What is the deadline for project applications under the Singapore–Peru agreement?",
+    ],
+)
+def test_abstains_on_questions_the_corpus_cannot_answer(corpus_assistant, question: str) -> None:
+    a = corpus_assistant.ask(question)
+    assert a.abstained and a.answer.startswith("The documents do not state")
+    assert a.citations == () and a.related
+
+
+# Near misses: the corpus gives a neighbouring fact (a tax rate per tonne) but not the one
+# asked. The reader,
+# trained on Wikipedia questions, scores the neighbour above the calibrated threshold
+# (evals/README.md, "The reader"): a known gap, kept here so that fixing it shows.
+@pytest.mark.xfail(strict=True, reason="reader answers near-miss questions (issue 12)")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What price per tonne is Singapore paying for the 2.175 million tonnes of credits?",
+    ],
+)
+def test_abstains_on_near_misses(corpus_assistant, question: str) -> None:
+    a = corpus_assistant.ask(question)
+    assert a.abstained and a.answer.startswith("The documents do not state")
+
+
+def test_headings_captions_and_pointers_are_never_answers(corpus_assistant) -> None:
+    a = corpus_assistant.ask("What does Annex B illustrate?")
+    assert "Please see Annex B" not in a.answer
+    a = corpus_assistant.ask("What does Figure 1 show?")
+    assert "Figure 1." not in a.answer
+
+
+def test_conflicting_counts_lead_with_the_most_recent_source(corpus_assistant) -> None:
+    a = corpus_assistant.ask(
+        "How many countries has Singapore signed Implementation Agreements with?"
+    )
+    assert not a.abstained
+    assert a.answer.index("ten countries") < a.answer.index("9 implementation agreements")
+    assert "older source" in a.answer
+    assert [c.doc_id for c in a.citations] == [
+        "sg-international-collaboration",
+        "reccessary-asia-pacific-article6",
+    ]
+
+
+def test_a_named_source_is_what_is_answered_from(corpus_assistant) -> None:
+    # Without the source, this count conflicts between two documents (test above); naming
+    # one asks what that one says, so the other is neither cited nor called "older".
+    a = corpus_assistant.ask(
+        "According to the RECCESSARY article, how many implementation agreements has "
+        "Singapore signed?"
+    )
+    assert "9 implementation agreements" in a.answer
+    assert "older source" not in a.answer
+    assert {c.doc_id for c in a.citations} == {"reccessary-asia-pacific-article6"}
+
+
+# Since the release is read from its official PDF (the preferred copy), the answering sentence
+# is read under the PDF's all-capitals title instead of the web text's heading, and the
+# reader gives it 0.16, below the 0.2 threshold: a regression of issue 13, kept visible.
+@pytest.mark.xfail(strict=True, reason="reader scores the PDF copy's sentence below threshold")
+def test_a_why_question_is_answered_with_a_reason(corpus_assistant) -> None:
+    a = corpus_assistant.ask("Why was the Eligibility List published?")
+    assert not a.abstained
+    assert "follows the signing of an Implementation Agreement with Papua New Guinea" in a.answer
+
+
+def test_list_questions_get_the_whole_list(corpus_assistant) -> None:
+    a = corpus_assistant.ask("Which GS4GG methodologies are excluded for Papua New Guinea?")
+    for item in (
+        "Animal Waste Management",
+        "Macroalgae",
+        "Accelerated Carbonation",
+        "Two And Three Wheeled",
+    ):
+        assert item in a.answer
+
+
+def test_followups_are_made_standalone(corpus_assistant) -> None:
+    history = [
+        {"role": "user", "content": "When did Singapore and Peru sign their carbon credits MOU?"},
+        {"role": "assistant", "content": "On 18 November 2022 [1]."},
+    ]
+    a = corpus_assistant.ask("And who signed it for Peru?", history)
+    assert "Wilbert Rozas" in a.answer
+    assert a.standalone_question and "MOU" in a.standalone_question
+
+
+def test_condense_rules() -> None:
+    hist = [{"role": "user", "content": "When was the Implementation Agreement with Ghana signed?"}]
+    assert (
+        condense("And for Peru?", hist) == "When was the Implementation Agreement with Peru signed?"
+    )
+    assert "Ghana" in condense("Who signed it?", hist)
+    assert (
+        condense("What is the carbon tax rate in 2026?", hist)
+        == "What is the carbon tax rate in 2026?"
+    )
+    assert not is_followup("Which programmes are eligible for Papua New Guinea credits?")
+
+
+def test_question_analysis() -> None:
+    assert answer_type("When did Peru sign?") == "date"
+    assert answer_type("Who co-chairs the committee?") == "person"
+    assert answer_type("How many MOUs has Singapore signed?") == "count"
+    assert answer_type("Which countries have an IA?") == "list"
+    assert answer_type("What prompted the new list?") == "cause"
+    assert source_words("How many MOUs, according to the RECCESSARY article?") == {"reccessary"}
+    assert source_words("How many MOUs has Singapore signed?") == set()
+    assert sub_questions("Who signed the MOU, and when was the IA signed?") == [
+        "Who signed the MOU?",
+        "when was the IA signed?",
+    ]
+    assert is_pointer("Please see Annex B for an illustration of some project types.")
+    assert not is_pointer(
+        "The Eligibility Criteria (see Annex A) requires ICCs to meet seven principles."
+    )
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "x" * 100_000])
+def test_bad_questions_raise_clear_errors(corpus_assistant, bad: str) -> None:
+    with pytest.raises(QueryError):
+        corpus_assistant.ask(bad)
+
+
+def test_stream_yields_growing_text_then_the_answer(corpus_assistant) -> None:
+    parts = list(corpus_assistant.ask_stream("What is the carbon tax rate in 2026?"))
+    texts, final = parts[:-1], parts[-1]
+    assert texts and all(isinstance(t, str) for t in texts)
+    assert texts[-1] == final.answer and final.citations
+    assert all(texts[i] in texts[i + 1] for i in range(len(texts) - 1))
+
+
+def test_answer_json_contract(corpus_assistant) -> None:
+    d = corpus_assistant.ask("What is the carbon tax rate in 2026?").to_dict()
+    assert {"question", "answer", "abstained", "mode", "citations", "related", "latency_ms"} <= set(
+        d
+    )
+    keys = {
+        "n",
+        "chunk_id",
+        "doc_id",
+        "title",
+        "section",
+        "page",
+        "published",
+        "url",
+        "quote",
+        "start",
+        "end",
+    }
+    assert keys <= set(d["citations"][0])
+    json.dumps(d)

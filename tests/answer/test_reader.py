@@ -1,0 +1,124 @@
+"""The reader: its shipped weights, its export, its training data and its training loop."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from assistant.answer.reader import pairs
+from assistant.answer.reader.runtime import PROBES, WEIGHTS, export, metadata
+from assistant.answer.reader.train import app as train_app
+from assistant.answer.reader.train import sha256
+
+
+def test_shipped_weights_match_their_checksum_and_card() -> None:
+    meta = metadata()
+    weights = WEIGHTS / "reader.safetensors"
+    assert sha256(weights) == meta["sha256"]
+    assert weights.stat().st_size <= 25 * 1024 * 1024
+    card = (WEIGHTS / "MODEL_CARD.md").read_text()
+    assert meta["sha256"] in card  # the card describes these weights, not earlier ones
+
+
+@pytest.mark.slow
+def test_exported_reader_reproduces_the_training_runs_scores(tmp_path: Path) -> None:
+    path = tmp_path / "reader.onnx"
+    export(path)  # raises if any probe differs from the training run by more than 2e-3
+    from assistant.answer.reader.runtime import Reader
+    from assistant.answer.selection import ANSWER_THRESHOLD
+
+    reader = Reader(path)
+    got = [float(reader.logits(q, [c])[0]) for q, c in PROBES]
+    assert np.allclose(got, metadata()["probe_logits"], atol=2e-3)
+    # batched scoring gives the same numbers as one pair at a time (padding is masked)
+    batch = reader.logits(PROBES[0][0], [PROBES[0][1], PROBES[1][1]])
+    assert np.allclose(batch, got[:2], atol=2e-3)
+    probs = reader.score(PROBES[0][0], [PROBES[0][1], PROBES[1][1]])
+    # the sentence that answers passes the answer threshold and beats the one that does not
+    assert probs[0] > ANSWER_THRESHOLD > probs[1]
+
+
+def _squad(articles: list[tuple[str, list[tuple[str, list[tuple]]]]]) -> dict:
+    data = []
+    for title, paras in articles:
+        ps = []
+        for context, qas in paras:
+            ps.append({"context": context, "qas": [
+                {"id": f"{title}{i}", "question": q, "is_impossible": a is None,
+                 "answers": [] if a is None else [{"text": a, "answer_start": context.find(a)}]}
+                for i, (q, a) in enumerate(qas)
+            ]})  # fmt: skip
+        data.append({"title": title, "paragraphs": ps})
+    return {"version": "x", "data": data}
+
+
+@pytest.fixture
+def qa_dir(tmp_path: Path) -> Path:
+    para = (
+        "The river rises in the Alps. It flows north for 1,230 kilometres. "
+        "Its delta lies in the Netherlands. The river carries barges and ships."
+    )
+    other = "The city has a cathedral built in 1248. The cathedral has two towers of stone."
+    train = _squad([("Rhine", [
+        (para, [("How long is the river?", "1,230 kilometres"),
+                ("Where is the delta?", "the Netherlands"),
+                ("What carries barges?", "The river")]),  # twice in the paragraph: ambiguous
+        (other, [("When was the cathedral built?", "1248")]),
+    ])])  # fmt: skip
+    dev = _squad([("Cologne", [(other, [("How many towers are there?", "two towers"),
+                                         ("Who designed the towers?", None)])])])  # fmt: skip
+    (tmp_path / "squad").mkdir()
+    for name, obj in (("train-v1.1.json.gz", train), ("dev-v2.0.json.gz", dev)):
+        with gzip.open(tmp_path / "squad" / name, "wt") as f:
+            json.dump(obj, f)
+    return tmp_path
+
+
+def test_pairs_label_the_answer_sentence_and_drop_ambiguous_answers(qa_dir: Path) -> None:
+    groups, counts = pairs.build_groups(qa_dir, seed=1, unanswered_rate=0.0)
+    by_q = {g.question: g for g in groups}
+    assert counts.dropped_ambiguous == 1 and "What carries barges?" not in by_q
+    g = by_q["How long is the river?"]
+    pos = [c for c, y in zip(g.candidates, g.labels, strict=True) if y]
+    # the positive is the sentence with the answer, read with its heading and, because it
+    # opens with "It", the sentence before it
+    assert pos == ["It flows north for 1,230 kilometres. | Rhine | The river rises in the Alps."]
+    assert sum(g.labels) == 1 and len(g.candidates) == pairs.GROUP
+    assert all("1,230" not in c for c, y in zip(g.candidates, g.labels, strict=True) if not y)
+    # a SQuAD 2.0 unanswerable question of a training article: every candidate is negative
+    (u,) = [g for g in groups if g.source == "squad2-unanswerable"]
+    assert u.question == "Who designed the towers?" and not any(u.labels)
+    # no (question, candidate) pair twice
+    seen = [(g.question, c) for g in groups for c in g.candidates]
+    assert len(seen) == len(set(seen))
+
+
+def test_training_checkpoints_resumes_and_writes_weights(qa_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    work, out = tmp_path / "work", tmp_path / "out"
+    args = ["train", "--qa-dir", str(qa_dir), "--work", str(work), "--out", str(out),
+            "--per-batch", "1", "--frozen-layers", "5", "--checkpoint-every", "1"]  # fmt: skip
+    first = runner.invoke(train_app, [*args, "--stop-after", "1"])
+    assert first.exit_code == 0, first.output
+    assert "run again to resume" in first.output and not out.exists()
+    second = runner.invoke(train_app, args)
+    assert second.exit_code == 0, second.output
+    assert "resuming at step 1/" in second.output
+    log = [json.loads(line) for line in (work / "loss.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, len(log) + 1))  # each step once
+    meta = json.loads((out / "reader.json").read_text())
+    assert meta["sha256"] == sha256(out / "reader.safetensors")
+    assert len(meta["probe_logits"]) == len(PROBES)
+    # a checkpoint from other settings is refused, not silently mixed in
+    other = runner.invoke(train_app, [*args, "--seed", "99"])
+    assert other.exit_code != 0 and "another run" in other.output
+
+
+def test_training_refuses_a_missing_data_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(train_app, ["train", "--qa-dir", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "no SQuAD data" in result.output

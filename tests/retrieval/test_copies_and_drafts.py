@@ -1,0 +1,131 @@
+"""The same text in two files is cited once, from the preferred copy; a draft says it is one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieval.retriever import preference
+from assistant.types import Chunk, DocType
+
+AGREEMENT = (
+    "Article 6\n\n"
+    "1. Parties recognize that some Parties choose to pursue voluntary cooperation in the "
+    "implementation of their nationally determined contributions to allow for higher "
+    "ambition in their mitigation and adaptation actions and to promote sustainable "
+    "development and environmental integrity.\n\n"
+    "2. Parties shall, where engaging on a voluntary basis in cooperative approaches that "
+    "involve the use of internationally transferred mitigation outcomes towards nationally "
+    "determined contributions, promote sustainable development and ensure environmental "
+    "integrity and transparency, including in governance.\n"
+)
+DECISION = (
+    "Decision 1/CP.21 Adoption of the Paris Agreement\n\n"
+    "36. Invites Parties to provide information on their cooperative approaches.\n\n"
+    "Annex: Paris Agreement\n\n" + AGREEMENT
+)
+DRAFT = (
+    "Draft text on guidance on cooperative approaches\n\n"
+    "12. Each participating Party shall submit its initial report by 15 April 2026 [or upon "
+    "authorization of the first transfer of mitigation outcomes].\n"
+)
+MANIFEST = """documents:
+  - id: the-treaty
+    file: treaty.md
+    title: Paris Agreement
+    published: 2015-12-12
+    doc_type: treaty
+  - id: the-decision
+    file: decision.md
+    title: Decision 1/CP.21
+    published: 2016-01-29
+    doc_type: decision
+  - id: the-draft
+    file: draft.md
+    title: Draft text on Article 6.2 guidance
+    published: 2024-11-14
+    doc_type: draft_negotiating_text
+"""
+
+
+def _corpus(folder: Path) -> None:
+    (folder / "treaty.md").write_text(AGREEMENT)
+    (folder / "decision.md").write_text(DECISION)
+    (folder / "draft.md").write_text(DRAFT)
+    (folder / "manifest.yaml").write_text(MANIFEST)
+
+
+def test_a_text_in_two_files_is_one_hit_from_the_preferred_copy(fresh_assistant) -> None:
+    _corpus(fresh_assistant.settings.corpus_dir)
+    assert not fresh_assistant.ingest().failed
+    hits = fresh_assistant.search(
+        "cooperative approaches internationally transferred mitigation outcomes", 5
+    )
+    copies = [h for h in hits if "internationally transferred mitigation" in h.chunk.text]
+    assert [h.chunk.doc_id for h in copies] == ["the-treaty"]
+    a = fresh_assistant.ask(
+        "What must Parties promote when they use internationally transferred mitigation "
+        "outcomes towards nationally determined contributions?"
+    )
+    assert not a.abstained
+    assert "the-decision" not in {c.doc_id for c in a.citations}
+    quotes = [c.quote for c in a.citations]
+    assert len(quotes) == len(set(quotes))
+
+
+def test_an_answer_citing_a_draft_says_so_every_time(fresh_assistant) -> None:
+    _corpus(fresh_assistant.settings.corpus_dir)
+    assert not fresh_assistant.ingest().failed
+    a = fresh_assistant.ask("When shall each participating Party submit its initial report?")
+    assert not a.abstained
+    drafts = [c.n for c in a.citations if c.doc_id == "the-draft"]
+    assert drafts
+    for n in drafts:
+        assert f"(draft negotiating text, not agreed) [{n}]" in a.answer
+
+
+def test_preference_orders_authority_then_published_form_then_date() -> None:
+    def chunk(doc_type: DocType, page: int | None = None) -> Chunk:
+        return Chunk("c", "d", "t", 0, 1, doc_type=doc_type, page=page)
+
+    ordered = [
+        chunk(DocType.TREATY),
+        chunk(DocType.DECISION, page=3),
+        chunk(DocType.ELIGIBILITY_LIST, page=2),
+        chunk(DocType.ELIGIBILITY_LIST),
+        chunk(DocType.MEDIA_RELEASE),
+        chunk(DocType.DRAFT),
+    ]
+    assert sorted(ordered, key=preference) == ordered
+
+
+DECISIONS = """# Decisions of the third session
+
+## Decision 2/CMA.3 Guidance on cooperative approaches
+
+7. Each participating Party shall apply corresponding adjustments for the first transfer of
+internationally transferred mitigation outcomes that it authorizes.
+
+## Decision 3/CMA.3 Rules of the mechanism
+
+8. The host Party shall report on emission reductions issued by the Supervisory Body.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "decision"),
+    [
+        ("Under 3/CMA.3, who shall apply corresponding adjustments for the first transfer "
+         "of internationally transferred mitigation outcomes?", "3/CMA.3"),
+        ("Under 2/CMA.3, who shall apply corresponding adjustments for the first transfer "
+         "of internationally transferred mitigation outcomes?", "2/CMA.3"),
+    ],
+)  # fmt: skip
+def test_a_question_naming_a_decision_looks_there_first(
+    fresh_assistant, question: str, decision: str
+) -> None:
+    (fresh_assistant.settings.corpus_dir / "decisions.md").write_text(DECISIONS)
+    assert not fresh_assistant.ingest().failed
+    hits = fresh_assistant.search(question, 3)
+    assert decision in hits[0].chunk.section
