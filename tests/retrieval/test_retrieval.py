@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.retrieval.retriever import Filters, fuse, make_llama_retriever
+from assistant.retrieval import Filters, fuse, make_llama_retriever
 from assistant.types import FusionMethod, RetrievalMode
 
 
