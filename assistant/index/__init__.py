@@ -15,7 +15,7 @@ from assistant.index.indexer import (
     ingest,
     remove_document,
 )
-from assistant.index.lexical import BM25Index
+from assistant.index.lexical import BM25Index, TermTokenizer
 from assistant.index.query_encoder import cpu_session
 from assistant.index.store import ChromaStore, DocRecord
 
@@ -27,6 +27,7 @@ __all__ = [
     "IngestReport",
     "MiniLMEmbedder",
     "Progress",
+    "TermTokenizer",
     "bundled_model_path",
     "cpu_session",
     "embedding_text",

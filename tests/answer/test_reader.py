@@ -122,3 +122,51 @@ def test_training_checkpoints_resumes_and_writes_weights(qa_dir: Path, tmp_path:
 def test_training_refuses_a_missing_data_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(train_app, ["train", "--qa-dir", str(tmp_path / "nope")])
     assert result.exit_code != 0 and "no SQuAD data" in result.output
+
+
+@pytest.mark.slow
+def test_length_sorted_batches_give_each_candidate_its_own_logit() -> None:
+    from assistant.answer.reader.runtime import load_reader
+
+    reader = load_reader()
+    question = PROBES[0][0]
+    cands = [c for _, c in PROBES] + ["Five per cent " * n + "| Carbon tax" for n in (1, 9, 30)]
+    cands += ["short", "Companies may offset taxes. " * 12]  # 9 pairs: two batches
+    together = reader.logits(question, cands)
+    alone = [float(reader.logits(question, [c])[0]) for c in cands]
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def _candidate(text: str, rank: int = 1):  # noqa: ANN202 - Candidate
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.sentences import Unit
+    from assistant.types import BlockKind
+
+    unit = Unit("doc", 0, len(text), text, BlockKind.PARAGRAPH, 0, len(text))
+    return Candidate(unit, None, rank, f"{text} | Agreements")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_the_reader_reads_only_prefiltered_candidates_of_the_asked_type() -> None:
+    from assistant.answer import scoring
+    from assistant.answer.reader.runtime import load_reader
+
+    reader = load_reader()
+    read: list[str] = []
+
+    class Recording:
+        def score(self, question: str, texts: list[str]) -> np.ndarray:
+            read.extend(texts)
+            return reader.score(question, texts)
+
+    answer = "Singapore and Ghana signed the Implementation Agreement on 1 May 2024."
+    dated = [f"The carbon tax report was published on {d} March 2023." for d in range(1, 16)]
+    undated = ["Ghana is a host country.", "The Implementation Agreement was signed by both."]
+    cands = [_candidate(t, 1 + i // 4) for i, t in enumerate([*dated, *undated, answer])]
+    out = scoring.scored(Recording(), "When was the agreement with Ghana signed?", cands)
+
+    assert out[0].unit.text == answer and out[0].prob > 0.5
+    assert len(read) <= scoring.PREFILTER_K < len(cands)
+    assert not any(t.startswith(tuple(undated)) for t in read)  # no date: not read at all
+    unread = {c.unit.text for c in cands} - {t.split(" | ")[0] for t in read}
+    assert unread and all(c.prob == 0.0 for c in out if c.unit.text in unread)

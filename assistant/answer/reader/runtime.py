@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS = Path(__file__).parent / "weights"
 MAX_TOKENS = 128  # question + candidate; longer candidates lose their context, then their tail
-BATCH = 32
+BATCH = 6  # pairs per forward pass, grouped by length (see ``Reader.logits``)
 PROBES = [
     ("What share of taxable emissions can be offset?",
      "Companies may use eligible credits to offset up to five per cent of their taxable emissions. | Carbon tax"),
@@ -93,17 +93,29 @@ class Reader:
         self._lock = threading.Lock()
 
     def logits(self, question: str, candidates: list[str]) -> np.ndarray:
-        out: list[np.ndarray] = []
-        for i in range(0, len(candidates), BATCH):
-            encs = self._tok.encode_batch([(question, c) for c in candidates[i : i + BATCH]])
+        """One logit per candidate, in the order given.
+
+        The pairs are read in batches of similar length: a batch is padded to its longest
+        pair, and a question's candidates run from 40 to 128 tokens. Same logits; measured on
+        50 dev questions' candidate sets (12 each, 2 cores): median 362 ms in one padded batch,
+        247-277 ms in length-sorted batches of 4, 6 or 8.
+        """
+        out = np.zeros(len(candidates), dtype=np.float32)
+        if not candidates:
+            return out
+        encs = self._tok.encode_batch([(question, c) for c in candidates])
+        order = np.argsort([sum(e.attention_mask) for e in encs], kind="stable")
+        for i in range(0, len(order), BATCH):
+            batch = order[i : i + BATCH]
+            width = max(sum(encs[j].attention_mask) for j in batch)
             feed = {
-                "input_ids": np.asarray([e.ids for e in encs], dtype=np.int64),
-                "attention_mask": np.asarray([e.attention_mask for e in encs], dtype=np.int64),
-                "token_type_ids": np.asarray([e.type_ids for e in encs], dtype=np.int64),
-            }
+                name: np.asarray([getattr(encs[j], attr)[:width] for j in batch], dtype=np.int64)
+                for name, attr in (("input_ids", "ids"), ("attention_mask", "attention_mask"),
+                                   ("token_type_ids", "type_ids"))
+            }  # fmt: skip
             with self._lock:
-                out.append(self._session.run(None, feed)[0].reshape(-1))
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+                out[batch] = self._session.run(None, feed)[0].reshape(-1)
+        return out
 
     def score(self, question: str, candidates: list[str]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(question, candidates)))
