@@ -15,11 +15,23 @@ from assistant.types import Chunk
 # article (and paragraph) lead the ranking, the rest follow as usual.
 _DECISION_REF = re.compile(r"\b(\d{1,2})/(CP|CMA|CMP)\.(\d{1,2})\b", re.I)
 _ARTICLE_REF = re.compile(r"\bArticle\s+(\d{1,2})(?:\.(\d{1,2})|,?\s+paragraph\s+(\d{1,2}))?", re.I)
+# "the COP 21 decision", "a decision of CMA 3": UNFCCC numbers the decisions of the n-th
+# session of the COP, CMA or CMP as x/CP.n, x/CMA.n, x/CMP.n. Only with the word "decision",
+# so that "at COP26" in a question about something else does not steer it.
+_SESSION_REF = re.compile(r"\b(COP|CMA|CMP)[\s-]?(\d{1,2})\b", re.I)
+_BODY = {"COP": "CP", "CMA": "CMA", "CMP": "CMP"}
 NAMED_FIRST = 3
 
 
 def named_chunks(query: str, chunks: list[Chunk], allowed: set[str] | None) -> set[str]:
-    decisions = {f"{a}/{b.upper()}.{c}" for a, b, c in _DECISION_REF.findall(query)}
+    decisions = [
+        rf"(?<![\d/]){a}/{b}\.{c}(?!\d)" for a, b, c in _DECISION_REF.findall(query)
+    ]
+    if re.search(r"\bdecisions?\b", query, re.I):
+        decisions += [
+            rf"(?<![\d/])\d{{1,2}}/{_BODY[b.upper()]}\.{n}(?!\d)"
+            for b, n in _SESSION_REF.findall(query)
+        ]
     articles = {(a, b or c) for a, b, c in _ARTICLE_REF.findall(query)}
     if not decisions and not articles:
         return set()
@@ -28,7 +40,7 @@ def named_chunks(query: str, chunks: list[Chunk], allowed: set[str] | None) -> s
         if allowed is not None and c.doc_id not in allowed:
             continue
         path = f"{c.title} > {c.section}"
-        if any(re.search(rf"(?<![\d/]){re.escape(d)}(?!\d)", path, re.I) for d in decisions):
+        if any(re.search(d, path, re.I) for d in decisions):
             out.add(c.chunk_id)
             continue
         heads = [h.strip() for h in c.section.split(">")]

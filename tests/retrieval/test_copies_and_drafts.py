@@ -129,3 +129,32 @@ def test_a_question_naming_a_decision_looks_there_first(
     assert not fresh_assistant.ingest().failed
     hits = fresh_assistant.search(question, 3)
     assert decision in hits[0].chunk.section
+
+
+def _chunk(cid: str, section: str) -> Chunk:
+    return Chunk(cid, "decisions", "text", 0, 4, section=section, title="Decisions of CMA 3")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the n-th session's decisions are x/CMA.n: "a decision of CMA 3" names 2/CMA.3 and 3/CMA.3
+        ("What does the decision of CMA 3 say about first transfers?", {"c2", "c3"}),
+        ("What did the COP 21 decision adopt?", {"c21"}),  # COP n -> x/CP.n
+        ("Under 3/CMA.3, who applies adjustments?", {"c3"}),  # a decision named outright
+        # a session named without the word "decision" steers nothing
+        ("What was agreed at CMA 3 about first transfers?", set()),
+        ("What did 13/CMA.3 decide?", set()),  # 13/CMA.3 is not 3/CMA.3
+    ],
+)
+def test_a_session_named_with_the_word_decision_names_its_decisions(
+    question: str, expected: set[str]
+) -> None:
+    from assistant.retrieval.named import named_chunks
+
+    chunks = [
+        _chunk("c2", "Decision 2/CMA.3 > Annex > I. Participation"),
+        _chunk("c3", "Decision 3/CMA.3 > Annex > V. Transfers"),
+        _chunk("c21", "Decision 1/CP.21 > Adoption of the Paris Agreement"),
+    ]
+    assert named_chunks(question, chunks, None) == expected
