@@ -14,7 +14,16 @@ from assistant.types import Chunk
 # 19") is answered from there first: the chunks whose heading path names that decision or
 # article (and paragraph) lead the ranking, the rest follow as usual.
 _DECISION_REF = re.compile(r"\b(\d{1,2})/(CP|CMA|CMP)\.(\d{1,2})\b", re.I)
-_ARTICLE_REF = re.compile(r"\bArticle\s+(\d{1,2})(?:\.(\d{1,2})|,?\s+paragraph\s+(\d{1,2}))?", re.I)
+_ARTICLE_REF = re.compile(
+    r"\bArticle\s+(\d{1,2})(?>(?:\.(\d{1,2})|,?\s+paragraph\s+(\d{1,2}))?)(?![\d.]\d)"
+    # ... as a place to read, not as the name of a thing: "Article 6.2 says", "under Article
+    # 6, paragraph 2,", "in Article 4?", but not "the Article 6.4 mechanism" or "Article 6
+    # cooperation", which every document of this corpus is about and few words of the
+    # Article itself answer.
+    r"(?=\s*(?:$|[,.;:?!)]|(?:says?|said|provides?|requires?|states?|means?|sets?|"
+    r"establish(?:es)?|defines?|allows?|covers?|of|on|about)\b))",
+    re.I,
+)
 # "the COP 21 decision", "a decision of CMA 3": UNFCCC numbers the decisions of the n-th
 # session of the COP, CMA or CMP as x/CP.n, x/CMA.n, x/CMP.n. Only with the word "decision",
 # so that "at COP26" in a question about something else does not steer it.
@@ -24,9 +33,7 @@ NAMED_FIRST = 3
 
 
 def named_chunks(query: str, chunks: list[Chunk], allowed: set[str] | None) -> set[str]:
-    decisions = [
-        rf"(?<![\d/]){a}/{b}\.{c}(?!\d)" for a, b, c in _DECISION_REF.findall(query)
-    ]
+    decisions = [rf"(?<![\d/]){a}/{b}\.{c}(?!\d)" for a, b, c in _DECISION_REF.findall(query)]
     if re.search(r"\bdecisions?\b", query, re.I):
         decisions += [
             rf"(?<![\d/])\d{{1,2}}/{_BODY[b.upper()]}\.{n}(?!\d)"

@@ -131,8 +131,9 @@ def test_a_question_naming_a_decision_looks_there_first(
     assert decision in hits[0].chunk.section
 
 
-def _chunk(cid: str, section: str) -> Chunk:
-    return Chunk(cid, "decisions", "text", 0, 4, section=section, title="Decisions of CMA 3")
+def _chunk(cid: str, section: str, paragraph: str | None = None) -> Chunk:
+    return Chunk(cid, "decisions", "text", 0, 4, section=section, paragraph=paragraph,
+                 title="Decisions of CMA 3")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -145,9 +146,16 @@ def _chunk(cid: str, section: str) -> Chunk:
         # a session named without the word "decision" steers nothing
         ("What was agreed at CMA 3 about first transfers?", set()),
         ("What did 13/CMA.3 decide?", set()),  # 13/CMA.3 is not 3/CMA.3
+        # an article named as a place to read; its paragraph when one is given
+        ("What does Article 6.2 say about reporting?", {"a62"}),
+        ("Under Article 6, paragraph 4, what is established?", {"a64"}),
+        ("What does Article 6 of the Paris Agreement cover?", {"a62", "a64"}),
+        # an article's number used as a name ("the Article 6.4 mechanism") steers nothing
+        ("Who develops the rules of the Article 6.4 mechanism?", set()),
+        ("What status labels show Article 6 review results?", set()),
     ],
 )
-def test_a_session_named_with_the_word_decision_names_its_decisions(
+def test_a_named_session_decision_or_article_is_read_first(
     question: str, expected: set[str]
 ) -> None:
     from assistant.retrieval.named import named_chunks
@@ -156,5 +164,7 @@ def test_a_session_named_with_the_word_decision_names_its_decisions(
         _chunk("c2", "Decision 2/CMA.3 > Annex > I. Participation"),
         _chunk("c3", "Decision 3/CMA.3 > Annex > V. Transfers"),
         _chunk("c21", "Decision 1/CP.21 > Adoption of the Paris Agreement"),
+        _chunk("a62", "Paris Agreement > Article 6", "2"),
+        _chunk("a64", "Paris Agreement > Article 6", "4–4(d)"),
     ]
     assert named_chunks(question, chunks, None) == expected
