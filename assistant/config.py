@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.45, ge=0.0, le=1.0)
     embed_batch_size: int = Field(default=32, ge=1)
 
+    # Answering: a retrained reader (a folder laid out like assistant/answer/reader/weights)
+    # can be tried, and calibrated with `python -m evals.calibrate`, without replacing the
+    # shipped one.
+    reader_weights: Path | None = Field(
+        default=None, description="Reader weights folder (default: the shipped reader)."
+    )
+
     # Chunking.
     chunk_chars: int = Field(default=900, ge=200, le=8000, description="Soft chunk size target.")
 

@@ -54,12 +54,13 @@ class Answerer:
 
     @property
     def reader(self):  # noqa: ANN201 - Reader, imported lazily
-        from assistant.answer.reader.runtime import load_reader
+        from assistant.answer.reader.runtime import WEIGHTS, load_reader
 
+        weights = self.settings.reader_weights or WEIGHTS
         try:
-            return load_reader()
+            return load_reader(weights=weights)
         except OSError:  # no writable user cache: keep the export with the index
-            return load_reader(self.settings.cache_dir)
+            return load_reader(self.settings.cache_dir, weights)
 
     # -- public -----------------------------------------------------------------------------
 

@@ -98,11 +98,68 @@ def test_pairs_label_the_answer_sentence_and_drop_ambiguous_answers(qa_dir: Path
     assert len(seen) == len(set(seen))
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "pool", "expected"),
+    [
+        # a number the sentence states becomes another of the same length from the article
+        ("How far did the river flow in 1995?", "In 1995 the river flowed 30 km.",
+         ([], ["1995", "2001", "12"]), ("How far did the river flow in 2001?", "2001")),
+        # a name the sentence states becomes another name it does not state
+        ("Where does the Rhine rise?", "The Rhine rises in the Alps.",
+         (["Rhine", "Alps", "Danube"], []), ("Where does the Danube rise?", "Danube")),
+        # nothing the sentence states to swap: no near miss
+        ("Where does it rise?", "The Rhine rises in the Alps.", (["Danube"], ["3"]), None),
+        # the only other name is in the sentence too: no near miss
+        ("Where does the Rhine rise?", "The Rhine rises in the Alps.", (["Alps"], []), None),
+    ],
+)  # fmt: skip
+def test_near_miss_swaps_what_the_sentence_states_for_what_it_does_not(
+    question: str, sentence: str, pool: tuple, expected: tuple | None
+) -> None:
+    import random
+
+    assert pairs.near_miss(question, sentence, pool, random.Random(0)) == expected
+
+
+def test_near_miss_groups_are_all_negative_and_never_state_the_new_mention(tmp_path: Path) -> None:
+    para = ("The Rhine rises in the Alps. The Rhine reaches the sea at Rotterdam. "
+            "The Danube rises in the Black Forest.")  # fmt: skip
+    train = _squad([("Rivers", [(para, [("Where does the Rhine reach the sea?", "Rotterdam")])])])
+    dev = _squad([("Other", [("A line. Another line.", [("What?", None)])])])
+    (tmp_path / "squad").mkdir()
+    for name, obj in (("train-v1.1.json.gz", train), ("dev-v2.0.json.gz", dev)):
+        with gzip.open(tmp_path / "squad" / name, "wt") as f:
+            json.dump(obj, f)
+    groups, counts = pairs.build_groups(tmp_path, seed=1, unanswered_rate=0.0, near_miss_rate=1.0)
+    (g,) = [g for g in groups if g.source == "near-miss"]
+    assert counts.groups["near-miss"] == 1 and not any(g.labels)
+    new = next(n for n in ("Danube", "Black Forest", "Alps") if n in g.question)
+    assert "Rhine" not in g.question and all(new not in c for c in g.candidates)
+    assert g.candidates[0].startswith("The Rhine reaches the sea at Rotterdam.")
+
+
+def test_int8_weights_load_back_close_to_the_trained_ones() -> None:
+    import torch
+
+    from assistant.answer.reader.model import dequantise, quantise
+
+    torch.manual_seed(0)
+    state = {"layer.weight": torch.randn(384, 1536) * 0.05, "layer.bias": torch.randn(384)}
+    stored = quantise(state)
+    assert stored["layer.weight"].dtype == torch.int8 and "layer.weight.scale" in stored
+    assert stored["layer.bias"].dtype == torch.float16  # vectors stay fp16
+    back = dequantise(stored)
+    assert set(back) == set(state)
+    err = (back["layer.weight"] - state["layer.weight"]).abs().max()
+    assert err <= state["layer.weight"].abs().max() / 127  # half a step, plus fp16 scale
+
+
 def test_training_checkpoints_resumes_and_writes_weights(qa_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     work, out = tmp_path / "work", tmp_path / "out"
     args = ["train", "--qa-dir", str(qa_dir), "--work", str(work), "--out", str(out),
-            "--per-batch", "1", "--frozen-layers", "5", "--checkpoint-every", "1"]  # fmt: skip
+            "--per-batch", "1", "--frozen-layers", "5", "--checkpoint-every", "1",
+            "--near-miss-rate", "1.0", "--int8"]  # fmt: skip
     first = runner.invoke(train_app, [*args, "--stop-after", "1"])
     assert first.exit_code == 0, first.output
     assert "run again to resume" in first.output and not out.exists()
@@ -113,7 +170,12 @@ def test_training_checkpoints_resumes_and_writes_weights(qa_dir: Path, tmp_path:
     assert [r["step"] for r in log] == list(range(1, len(log) + 1))  # each step once
     meta = json.loads((out / "reader.json").read_text())
     assert meta["sha256"] == sha256(out / "reader.safetensors")
-    assert len(meta["probe_logits"]) == len(PROBES)
+    assert len(meta["probe_logits"]) == len(PROBES)  # recorded through the int8 weights
+    assert meta["format"] == 2 and meta["settings"]["near_miss_rate"] == 1.0
+    from safetensors.torch import load_file
+
+    stored = load_file(str(out / "reader.safetensors"))
+    assert any(t.dtype.itemsize == 1 for t in stored.values())  # int8 matrices
     # a checkpoint from other settings is refused, not silently mixed in
     other = runner.invoke(train_app, [*args, "--seed", "99"])
     assert other.exit_code != 0 and "another run" in other.output
@@ -170,3 +232,15 @@ def test_the_reader_reads_only_prefiltered_candidates_of_the_asked_type() -> Non
     assert not any(t.startswith(tuple(undated)) for t in read)  # no date: not read at all
     unread = {c.unit.text for c in cands} - {t.split(" | ")[0] for t in read}
     assert unread and all(c.prob == 0.0 for c in out if c.unit.text in unread)
+
+
+def test_a_reader_weights_folder_in_the_settings_is_the_one_read(tmp_path: Path) -> None:
+    from assistant.answer.composer import Answerer
+    from assistant.config import Settings
+    from assistant.errors import ConfigError
+
+    empty = tmp_path / "weights"
+    empty.mkdir()
+    answerer = Answerer(Settings(data_dir=tmp_path / "data", reader_weights=empty), None, None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="weights are missing"):
+        answerer.reader  # noqa: B018

