@@ -11,8 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer.reader.pairs import candidate_text
-from assistant.answer.sentences import Unit, is_instruction_like, is_pointer, source_words, units_of
-from assistant.types import ITEM_KINDS, Document, Hit
+from assistant.answer.sentences import (
+    Unit,
+    is_instruction_like,
+    is_pointer,
+    items_after,
+    source_words,
+    units_of,
+)
+from assistant.types import Document, Hit
 
 # Of the retrieved passages, those whose candidates may be read. Eight (all retrieved) was
 # tried with the pre-filter at 12: dev + test fact accuracy 0.535 → 0.543 and abstention
@@ -61,14 +68,9 @@ def candidates(
 
 
 def list_text(doc: Document, unit: Unit) -> str:
-    """A sentence that introduces a list, read with the list's items."""
-    items = []
-    for b in doc.blocks:
-        if b.start < unit.block_end:
-            continue
-        if b.kind not in ITEM_KINDS:
-            break
-        items.append(doc.text[b.start : b.end])
+    """A sentence that introduces a list or table, read with the list's items."""
+    run = items_after(doc, unit)
+    items = [doc.text[b.start : b.end] for b in doc.blocks[run[0] : run[1]]] if run else []
     return " ".join([unit.text, *items])
 
 

@@ -17,6 +17,7 @@ from assistant.answer.sentences import (
     AnswerType,
     Unit,
     answer_type,
+    items_after,
     source_words,
     without_non_counts,
 )
@@ -52,6 +53,8 @@ def answer_part(
             return [newer, old], note
     picked = [best]
     for c in scored[1:]:
+        if same_unit(c, best):
+            continue
         if c.prob >= max(ANSWER_THRESHOLD, SECOND_RATIO * best.prob):
             picked.append(c)
             break
@@ -64,32 +67,38 @@ def whole_list(best: Candidate, doc: Document) -> Candidate | None:
     idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
     if idx is None:
         return None
-    start_i = idx
     if blocks[idx].kind in ITEM_KINDS:
-        while start_i > 0 and blocks[start_i - 1].kind is blocks[idx].kind:
-            start_i -= 1
-        if start_i > 0 and blocks[start_i - 1].kind is BlockKind.PARAGRAPH:
-            start_i -= 1
-    end_i = start_i + 1 if blocks[start_i].kind is BlockKind.PARAGRAPH else start_i
-    while end_i < len(blocks) and blocks[end_i].kind in ITEM_KINDS:
-        end_i += 1
-    if end_i - start_i < 2:
+        first = idx
+        while first > 0 and blocks[first - 1].kind is blocks[idx].kind:
+            first -= 1
+        end = idx
+        while end < len(blocks) and blocks[end].kind in ITEM_KINDS:
+            end += 1
+        has_intro = first > 0 and blocks[first - 1].kind is BlockKind.PARAGRAPH
+        if end - first + has_intro < 2:
+            return None
+        s = b0 = blocks[first - 1 if has_intro else first].start
+    elif blocks[idx].kind is BlockKind.PARAGRAPH and (run := items_after(doc, best.unit)):
+        end = run[1]
+        b0 = blocks[idx].start
+        s = best.unit.start if best.unit.list_intro else b0
+    else:
         return None
-    first = blocks[start_i]
-    s = (
-        best.unit.start
-        if first.start == best.unit.block_start
-        and first.kind is BlockKind.PARAGRAPH
-        and best.unit.list_intro
-        else first.start
-    )
-    e = blocks[end_i - 1].end
-    unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, first.start, e, True)
+    e = blocks[end - 1].end
+    unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, b0, e, True)
     return replace(best, unit=unit)
 
 
 def same_unit(a: Candidate, b: Candidate) -> bool:
-    return a.unit.doc_id == b.unit.doc_id and a.unit.start == b.unit.start
+    """The same unit, or the same words in another file (a release quoted by a later one, a
+    web text and its PDF): an answer cites a statement once."""
+    if a.unit.doc_id == b.unit.doc_id and a.unit.start == b.unit.start:
+        return True
+    return _words(a.unit.text) == _words(b.unit.text)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 _STATUS = re.compile(

@@ -69,10 +69,44 @@ def units_of(doc: Document, start: int, end: int) -> list[Unit]:
                 out.append(
                     Unit(
                         doc.doc_id, b.start + ps, b.start + pe, piece, b.kind, b.start, b.end,
-                        list_intro=bool(re.search(r"(:|\bexcept)\s*$", piece)),
+                        list_intro=bool(
+                            re.search(r"(:|\bexcept)\s*$", piece) or _TABLE_BELOW.search(piece)
+                        ),
                     )
                 )  # fmt: skip
     return out
+
+
+# A sentence that introduces the table after it: "... are listed in Table 1 below",
+# "... seven principles (see Table below)".
+_TABLE_BELOW = re.compile(r"\btable(?:\s+[A-Z0-9]{1,3})?\s+below\b", re.I)
+_TABLE_TITLE = re.compile(r"^\s*table\b", re.I)
+
+
+def items_after(doc: Document, unit: Unit) -> tuple[int, int] | None:
+    """Block positions ``[first, end)`` of the list or table that ``unit`` introduces.
+
+    A list follows its introducing sentence's block at once. A table that the sentence
+    points to ("in Table 1 below") may stand up to two blocks further on, past its title and
+    a note above it; a heading that is not the table's title ends the search.
+    """
+    blocks = doc.blocks
+    i = next((k for k, b in enumerate(blocks) if b.start == unit.block_start), None)
+    if i is None:
+        return None
+    reach = 3 if _TABLE_BELOW.search(unit.text) else 1
+    j = i + 1
+    while j < len(blocks) and j <= i + reach and blocks[j].kind not in ITEM_KINDS:
+        b = blocks[j]
+        if b.kind is BlockKind.HEADING and not _TABLE_TITLE.match(doc.text[b.start : b.end]):
+            return None
+        j += 1
+    if j >= len(blocks) or j > i + reach:
+        return None
+    k = j
+    while k < len(blocks) and blocks[k].kind in ITEM_KINDS:
+        k += 1
+    return j, k
 
 
 class AnswerType(StrEnum):

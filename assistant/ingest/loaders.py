@@ -161,6 +161,9 @@ _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-*+](?=\s))\s*")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _EMPHASIS_LINE = re.compile(r"^\s*(\*\*|__|\*|_)(?P<t>[^*_].*?)\1\s*$")
 _RULE = re.compile(r"^\s*(?:\*\s*){3,}$|^\s*(?:-\s*){3,}$|^\s*(?:_\s*){3,}$")
+# A Markdown pipe table: "| a | b |" rows and a "| --- | :-: |" rule under the header.
+_PIPE_ROW = re.compile(r"^\|.*\|$")
+_PIPE_RULE = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
 _MD_LINK = re.compile(r"!\[([^\]]*)\]\([^)]*\)|\[([^\]]+)\]\([^)]*\)")
 _MD_EMPH = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 _SENTENCE_END = re.compile(r"[.!?:;,]['\"”’)]*\s*$")
@@ -205,6 +208,14 @@ def text_blocks(body: str) -> list[RawBlock]:
             continue
         if _RULE.match(stripped):
             flush()
+            continue
+        if _PIPE_ROW.match(stripped) and stripped.count("|") >= 3:
+            # A row of a Markdown table: one row, its cells joined as HTML and DOCX rows are.
+            flush()
+            if not _PIPE_RULE.match(stripped):
+                cells = [_inline_md(c.strip()) for c in stripped[1:-1].split("|")]
+                if cells := [c for c in cells if c]:
+                    blocks.append(RawBlock(BlockKind.TABLE_ROW, " | ".join(cells)))
             continue
         if m := _MD_HEADING.match(stripped):
             flush()
@@ -507,7 +518,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-02"  # layout-aware PDFs (assistant/ingest/pdf.py)
+LOADER_VERSION = "2026-12-04"  # Markdown pipe tables as rows (2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

@@ -188,3 +188,23 @@ def test_short_list_items_and_table_rows_are_kept(tmp_path: Path) -> None:
     items = [b for b in load_file(md).blocks if b.kind is BlockKind.LIST_ITEM]
     assert [load_file(md).text[b.start : b.end] for b in items] == ["• Peru", "• Fiji", "• Ghana"]
     assert "Chad" in load_file(html).text and "Mali" in load_file(html).text
+
+
+def test_markdown_pipe_tables_become_rows(tmp_path: Path) -> None:
+    # As HTML and DOCX tables do: one row a block, cells joined, the header rule dropped.
+    md = tmp_path / "criteria.md"
+    md.write_text(
+        "# Criteria\n\nThe principles are listed in Table 1 below.\n\n"
+        "| Principle | Definition |\n| ---- | :---: |\n"
+        "| **Additional**| Must exceed what the law requires. |\n"
+        "| Permanent | Must not be reversible. |\n\nAfter the table.\n"
+    )
+    doc = load_file(md)
+    rows = [doc.text[b.start : b.end] for b in doc.blocks if b.kind is BlockKind.TABLE_ROW]
+    assert rows == [
+        "Principle | Definition",
+        "Additional | Must exceed what the law requires.",
+        "Permanent | Must not be reversible.",
+    ]
+    assert "----" not in doc.text and "**" not in doc.text
+    assert doc.text[doc.blocks[-1].start : doc.blocks[-1].end] == "After the table."
