@@ -34,7 +34,8 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         )
         + f"{meta['bytes'] / 1e6:.1f} MB, sha256 `{meta['sha256']}`.",
         f"- Base: {meta['base']}, model.safetensors sha256 `{meta['base_sha256']}`: its "
-        f"embeddings and lower {s['frozen_layers']} layers are used as installed and are not "
+        f"embeddings{f' and lower {n} layers' if (n := s['frozen_layers']) else ''} are used as "
+        "installed and are not "
         "stored here.",
         "- `reader.json`: these settings, counts and the probe logits the export must reproduce.",
         "",
@@ -45,9 +46,15 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         f"once in its paragraph): {d['dropped_ambiguous']:,}; answer across a sentence boundary: "
         f"{d['dropped_crossing_sentences']:,}; duplicate pairs dropped: "
         f"{d['duplicate_pairs_dropped']:,}.",
-        "- near misses: an answerable question with a name or number its answering sentence "
-        "states swapped for another of the same kind from the same article, over that sentence "
-        "and the paragraph's others (none stating the new one), all negative.",
+        *(
+            [
+                "- near misses: an answerable question with a name or number its answering "
+                "sentence states swapped for another of the same kind from the same article, over "
+                "that sentence and the paragraph's others (none stating the new one), all negative."
+            ]
+            if d["groups_by_source"].get("near-miss")
+            else []
+        ),  # fmt: skip
         "- groups used (question + up to 4 candidates): "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(d["groups_by_source"].items()))
         + f"; {s.get('pairs', 0):,} pairs in all.",
@@ -55,8 +62,8 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         "## Settings",
         "- " + ", ".join(f"{k} {v}" for k, v in s.items()),
         f"- Trained on {meta['trained_on']}; training took {s['train_seconds'] / 60:.0f} min "
-        f"on {s.get('device', 'cpu')}"
-        + (f" ({s['threads']} threads)." if s.get("device", "cpu") == "cpu" else ".")
+        f"on {s.get('device', 'an unrecorded device')}"
+        + (f" ({s['threads']} threads)." if "threads" in s and s.get("device") == "cpu" else ".")
         + (f" {meta['note']}" if meta.get("note") else ""),
         "- Loss: binary cross-entropy per pair plus, in a group with an answer, softmax cross-"
         "entropy of the answer against the group's other candidates.",
