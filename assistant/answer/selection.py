@@ -63,11 +63,11 @@ def answer_part(
 
 def whole_list(best: Candidate, doc: Document) -> Candidate | None:
     """The list the best unit belongs to (its introducing sentence and items) as one unit."""
-    blocks = list(doc.blocks)
-    idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
-    if idx is None:
-        return None
-    if blocks[idx].kind in ITEM_KINDS:
+    blocks = doc.blocks
+    if best.unit.kind in ITEM_KINDS:
+        idx = next((i for i, b in enumerate(blocks) if b.start == best.unit.block_start), None)
+        if idx is None:
+            return None
         first = idx
         while first > 0 and blocks[first - 1].kind is blocks[idx].kind:
             first -= 1
@@ -78,9 +78,9 @@ def whole_list(best: Candidate, doc: Document) -> Candidate | None:
         if end - first + has_intro < 2:
             return None
         s = b0 = blocks[first - 1 if has_intro else first].start
-    elif blocks[idx].kind is BlockKind.PARAGRAPH and (run := items_after(doc, best.unit)):
+    elif best.unit.kind is BlockKind.PARAGRAPH and (run := items_after(doc, best.unit)):
         end = run[1]
-        b0 = blocks[idx].start
+        b0 = best.unit.block_start
         s = best.unit.start if best.unit.list_intro else b0
     else:
         return None

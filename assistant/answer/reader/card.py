@@ -13,6 +13,13 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+NEAR_MISS_LINE = [
+    "- near misses: an answerable question with a name or number its answering sentence states "
+    "swapped for another of the same kind from the same article, over that sentence and the "
+    "paragraph's others (none stating the new one), all negative."
+]
+
+
 def write_card(weights: Path, bench: dict | None = None) -> Path:
     meta = json.loads((weights / "reader.json").read_text())
     s, d = meta["settings"], meta["data"]
@@ -46,15 +53,7 @@ def write_card(weights: Path, bench: dict | None = None) -> Path:
         f"once in its paragraph): {d['dropped_ambiguous']:,}; answer across a sentence boundary: "
         f"{d['dropped_crossing_sentences']:,}; duplicate pairs dropped: "
         f"{d['duplicate_pairs_dropped']:,}.",
-        *(
-            [
-                "- near misses: an answerable question with a name or number its answering "
-                "sentence states swapped for another of the same kind from the same article, over "
-                "that sentence and the paragraph's others (none stating the new one), all negative."
-            ]
-            if d["groups_by_source"].get("near-miss")
-            else []
-        ),  # fmt: skip
+        *NEAR_MISS_LINE * bool(d["groups_by_source"].get("near-miss")),
         "- groups used (question + up to 4 candidates): "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(d["groups_by_source"].items()))
         + f"; {s.get('pairs', 0):,} pairs in all.",
