@@ -18,6 +18,7 @@ from assistant.answer.sentences import (
     Unit,
     answer_type,
     items_after,
+    pointed_items,
     source_words,
     without_non_counts,
 )
@@ -46,6 +47,8 @@ def answer_part(
         listed = whole_list(best, document(best.unit.doc_id))
         if listed is not None:
             return [listed], None
+        if kind is AnswerType.LIST and (pointed := pointed_list(best, document(best.unit.doc_id))):
+            return [best, pointed], None
     if not source_words(question):
         found = _conflict(best, scored, kind, question)
         if found is not None:
@@ -86,6 +89,17 @@ def whole_list(best: Candidate, doc: Document) -> Candidate | None:
         return None
     e = blocks[end - 1].end
     unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, b0, e, True)
+    return replace(best, unit=unit)
+
+
+def pointed_list(best: Candidate, doc: Document) -> Candidate | None:
+    """The list or table the best sentence points to elsewhere in its document ("seven
+    principles (see Annex A)"), as one unit to cite beside the sentence."""
+    run = pointed_items(doc, best.unit)
+    if run is None:
+        return None
+    s, e = doc.blocks[run[0]].start, doc.blocks[run[1] - 1].end
+    unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, s, e, True)
     return replace(best, unit=unit)
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from assistant.types import ITEM_KINDS, BlockKind, Document
+from assistant.types import ITEM_KINDS, Block, BlockKind, Document
 
 # Abbreviations and version numbers must not end a sentence ("v1.1", "No. 5", "e.g. X").
 _ABBREV = r"(?<!\bNo)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bv)"
@@ -83,6 +83,14 @@ _TABLE_BELOW = re.compile(r"\btable(?:\s+[A-Z0-9]{1,3})?\s+below\b", re.I)
 _TABLE_TITLE = re.compile(r"^\s*table\b", re.I)
 
 
+def is_item(block: Block) -> bool:
+    """A list item, a table row, or a lettered sub-paragraph ("1(a)", "18(b)(ii)") of a
+    decision: what an introducing sentence ("ITMOs ... are:") is followed by."""
+    if block.kind in ITEM_KINDS:
+        return True
+    return block.kind is BlockKind.PARAGRAPH and bool(re.search(r"\)$", block.number or ""))
+
+
 def items_after(doc: Document, unit: Unit) -> tuple[int, int] | None:
     """Block positions ``[first, end)`` of the list or table that ``unit`` introduces.
 
@@ -96,7 +104,7 @@ def items_after(doc: Document, unit: Unit) -> tuple[int, int] | None:
         return None
     reach = 3 if _TABLE_BELOW.search(unit.text) else 1
     j = i + 1
-    while j < len(blocks) and j <= i + reach and blocks[j].kind not in ITEM_KINDS:
+    while j < len(blocks) and j <= i + reach and not is_item(blocks[j]):
         b = blocks[j]
         if b.kind is BlockKind.HEADING and not _TABLE_TITLE.match(doc.text[b.start : b.end]):
             return None
@@ -104,9 +112,37 @@ def items_after(doc: Document, unit: Unit) -> tuple[int, int] | None:
     if j >= len(blocks) or j > i + reach:
         return None
     k = j
-    while k < len(blocks) and blocks[k].kind in ITEM_KINDS:
+    while k < len(blocks) and is_item(blocks[k]):
         k += 1
     return j, k
+
+
+# A sentence that points elsewhere in its document for what it counts: "seven principles (see
+# Annex A)", "as set out in Appendix 2", "listed in Table 3".
+_ELSEWHERE = re.compile(r"\b(Annex|Appendix|Table|Schedule)\s+([A-Z]|\d{1,2})\b")
+
+
+def pointed_items(doc: Document, unit: Unit) -> tuple[int, int] | None:
+    """Block positions ``[first, end)`` of the list or table under the part of the document
+    that ``unit`` names ("(see Annex A)"): the items after that heading or caption, past up
+    to two more headings (the annex's title)."""
+    blocks = doc.blocks
+    for m in _ELSEWHERE.finditer(unit.text):
+        name = re.compile(rf"\s*{m[1]}\s+{m[2]}\b(?!\.\d)", re.I)
+        for i, b in enumerate(blocks):
+            if b.kind in ITEM_KINDS or b.start == unit.block_start:
+                continue
+            if not name.match(doc.text[b.start : b.end]):
+                continue
+            j = i + 1
+            while j < len(blocks) and j <= i + 2 and blocks[j].kind is BlockKind.HEADING:
+                j += 1
+            k = j
+            while k < len(blocks) and blocks[k].kind in ITEM_KINDS:
+                k += 1
+            if k - j >= 2:
+                return j, k
+    return None
 
 
 class AnswerType(StrEnum):

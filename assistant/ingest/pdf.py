@@ -149,7 +149,7 @@ def _tables(page, words: list[dict]) -> list[tuple[tuple, list[list[str]]]]:
         inside = sum(len(w["text"]) for w in words if _inside(w, t.bbox))
         got = sum(len(c) - c.count(" ") - c.count("\n") for row in rows for c in row)
         # A table whose cells lost text is better read as prose.
-        if len(rows) >= 2 and any(len(r) >= 2 for r in rows) and got >= 0.9 * inside:
+        if len(rows) >= 2 and any(sum(map(bool, r)) >= 2 for r in rows) and got >= 0.9 * inside:
             found.append((t.bbox, rows))
 
     def nested(b: tuple) -> bool:
@@ -164,7 +164,7 @@ def _tables(page, words: list[dict]) -> list[tuple[tuple, list[list[str]]]]:
 
 
 def _table_rows(cells: list[list[str | None]]) -> list[list[str]]:
-    """Non-empty cells of each row, their wrapped lines kept.
+    """The cells of each row ("" where empty or spanned), their wrapped lines kept.
 
     pdfplumber marks a cell covered by a spanning one as None. A row with one text cell
     under a spanning first cell is a wrapped line of the row above; any other row under a
@@ -183,7 +183,7 @@ def _table_rows(cells: list[list[str | None]]) -> list[list[str]]:
         if merged and row and row[0] is None:
             texts[0] = merged[-1][0]
         merged.append(texts)
-    return [[c for c in row if c] for row in merged if any(row)]
+    return [row for row in merged if any(row)]
 
 
 def _group_lines(words: list[dict], page: int) -> list[_Line]:
@@ -383,6 +383,7 @@ class _Layout:
         self.last_style: tuple | None = None
         self.title = _title_line(pages[0], body_size) if pages else None
         self.before_title = self.title is not None
+        self.last_row: tuple[int, list[str]] | None = None  # the last table row: out index, cells
 
     def blocks(self) -> list[PdfBlock]:
         for p in self.pages:
@@ -411,8 +412,10 @@ class _Layout:
             return
         if ln.rows is not None:
             self._close()
-            rows = [" | ".join(self._lines(c.split("\n")) for c in row) for row in ln.rows]
-            self.out += [PdfBlock(BlockKind.TABLE_ROW, r, ln.page) for r in rows]
+            rows = self._continue_table(ln)
+            self.out += [PdfBlock(BlockKind.TABLE_ROW, self._row(r), ln.page) for r in rows]
+            if rows:
+                self.last_row = (len(self.out) - 1, rows[-1])
             self._flush_footnotes()
             return
         heading = self._is_heading(ln) and not self.before_title
@@ -443,6 +446,33 @@ class _Layout:
         """The most a line may sit below the one before and still be in its paragraph."""
         return max(1.35 * prev.size, 1.25 * self.pitch)
 
+    def _row(self, cells: list[str]) -> str:
+        return " | ".join(self._lines(c.split("\n")) for c in cells if c)
+
+    def _continue_table(self, ln: _Line) -> list[list[str]]:
+        """The rows of a table, read on from the table that ended the page before.
+
+        A page break cuts a table in two: the new page's part starts with the rest of the
+        cut cell (a row whose only text is in a later column) and then rows whose first cell
+        is empty because it spans from the page before ("Papua New Guinea" over its
+        programmes). The rest of the cut cell becomes a row of its own under the cells
+        before it (kept apart, it stays a candidate of readable length: a long cell's last
+        sentence is often a condition of its own); the other rows repeat the first cell, as
+        rows under a spanning cell on one page do.
+        """
+        rows = [list(r) for r in ln.rows or []]
+        if self.last_row is None or self.out[self.last_row[0]].page != ln.page - 1:
+            return rows
+        prev, spanned = self.last_row[1], rows
+        if rows and not rows[0][0] and sum(map(bool, rows[0])) == 1:
+            cut = max(k for k, c in enumerate(prev) if c)
+            rows[0], spanned = [*prev[:cut], next(c for c in rows[0] if c)], rows[1:]
+        for r in spanned:
+            if r[0]:
+                break
+            r[0] = prev[0]
+        return rows
+
     def _close(self) -> None:
         if not self.open:
             return
@@ -450,6 +480,7 @@ class _Layout:
         text = _LEADER.sub("", self._lines([ln.text for ln in lines])).strip()
         if not text:
             return
+        self.last_row = None  # text between: a table after it is a new one
         page = lines[0].page
         if not self.open_heading:
             self.out.append(PdfBlock(BlockKind.PARAGRAPH, text, page))

@@ -170,6 +170,57 @@ def test_table_rows_are_not_prose(report: Document) -> None:
     assert all("Testland" not in t for t, _ in _blocks(report, BlockKind.PARAGRAPH))
 
 
+def test_a_table_cut_by_a_page_break_reads_on(tmp_path: Path) -> None:
+    # Page 1 ends inside a table; page 2 goes on with the rest of the cut cell and a row
+    # whose host cell spans from page 1 (printed empty), as in the ICC Eligibility List.
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=11)
+    pages = [
+        [("Host", "Programme", "Methodologies"), ("Testland", "Standard A", "All except M1.")],
+        [("", "", "Where Standard A is used, a report is due."), ("", "Standard B", "All.")],
+    ]
+    for k, rows in enumerate(pages):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, "Eligible credits are listed below." if k == 0 else "")
+        if k == 0:
+            pdf.set_y(240)
+        with pdf.table(col_widths=(40, 40, 90)) as table:
+            for cells in rows:
+                row = table.row()
+                for c in cells:
+                    row.cell(c)
+    pdf.output(str(tmp_path / "list.pdf"))
+    doc = load_file(tmp_path / "list.pdf")
+    rows = [t for t, _ in _blocks(doc, BlockKind.TABLE_ROW)]
+    assert rows == [
+        "Host | Programme | Methodologies",
+        "Testland | Standard A | All except M1.",
+        "Testland | Standard A | Where Standard A is used, a report is due.",
+        "Testland | Standard B | All.",
+    ]
+
+
+def test_lettered_sub_paragraphs_are_the_list_their_paragraph_introduces(
+    report: Document,
+) -> None:
+    # "1. Decides ... as follows:" then (a) and (b): a list question is answered with all
+    # three, and paragraph 2 is not part of it.
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.selection import whole_list
+    from assistant.answer.sentences import units_of
+
+    intro = next(u for u in units_of(report, 0, len(report.text)) if u.text.endswith("follows:"))
+    listed = whole_list(Candidate(intro, None, 1, intro.text), report)  # type: ignore[arg-type]
+    assert listed is not None
+    assert listed.unit.text.startswith("Decides that participating Parties")
+    assert "(a) Reporting every year" in listed.unit.text
+    assert listed.unit.text.rstrip().endswith("in the registry of the Party.")
+    assert cite_span(1, report, listed.unit.start, listed.unit.end).section.endswith("para. 1")
+
+
 def test_citation_names_sub_paragraph(report: Document) -> None:
     start = report.text.index("(a) Reporting every year")
     citation = cite_span(1, report, start, start + 10)
