@@ -22,7 +22,12 @@ from assistant.answer.candidates import Candidate, candidates
 from assistant.answer.followup import condense
 from assistant.answer.render import abstention, cited_answer, mark_drafts
 from assistant.answer.scoring import scored
-from assistant.answer.selection import answer_part, in_reading_order, same_unit
+from assistant.answer.selection import (
+    answer_part,
+    in_reading_order,
+    same_unit,
+    with_rest_of_paragraph,
+)
 from assistant.answer.sentences import sub_questions
 from assistant.config import Settings
 from assistant.errors import QueryError
@@ -133,6 +138,7 @@ class Answerer:
                 notes[(picked[1].unit.doc_id, picked[1].unit.start)] = note
         if not chosen:
             return abstention(question, standalone, related)
+        chosen = with_rest_of_paragraph(chosen, self.document)
         chosen = in_reading_order(chosen, conflict=bool(notes))
         return cited_answer(question, standalone, chosen, notes, self.document)
 

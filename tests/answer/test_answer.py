@@ -335,3 +335,35 @@ def test_a_pointer_to_an_annex_or_table_reaches_its_rows(
     assert pointed is not None
     assert pointed.unit.text.startswith(first) and pointed.unit.text.endswith(last)
     assert doc.text[pointed.unit.start : pointed.unit.end] == pointed.unit.text
+
+
+def test_an_answering_sentence_comes_with_the_rest_of_its_paragraph(tmp_path) -> None:
+    # The next sentence joins while the whole stays within ANSWER_CHARS; a sentence that
+    # is itself chosen keeps its own citation; a list intro is left to its list.
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.selection import ANSWER_CHARS, with_rest_of_paragraph
+    from assistant.answer.sentences import units_of
+    from assistant.ingest.loaders import load_file
+
+    long = "It also sets out " + "many further conditions, " * 20 + "in the end."
+    path = tmp_path / "release.md"
+    path.write_text(
+        "# Release\n\nSingapore signed the agreement in 2024. It covers carbon credits. "
+        f"{long}\n\nThe fee is set in another paragraph of the release.\n"
+    )
+    doc = load_file(path)
+    units = {u.text: u for u in units_of(doc, 0, len(doc.text))}
+
+    def cand(text: str) -> Candidate:
+        return Candidate(units[text], None, 1, text)  # type: ignore[arg-type]
+
+    [one] = with_rest_of_paragraph([cand("Singapore signed the agreement in 2024.")], lambda _: doc)
+    assert one.unit.text == "Singapore signed the agreement in 2024. It covers carbon credits."
+    assert doc.text[one.unit.start : one.unit.end] == one.unit.text
+    assert len(long) > ANSWER_CHARS
+    first, second = with_rest_of_paragraph(
+        [cand("Singapore signed the agreement in 2024."), cand("It covers carbon credits.")],
+        lambda _: doc,
+    )
+    assert first.unit.text == "Singapore signed the agreement in 2024."
+    assert second.unit.text == "It covers carbon credits."
