@@ -28,7 +28,7 @@ from assistant.answer.selection import (
     same_unit,
     with_rest_of_paragraph,
 )
-from assistant.answer.sentences import sub_questions
+from assistant.answer.sentences import named_places, sub_questions
 from assistant.config import Settings
 from assistant.errors import QueryError
 from assistant.retrieval import Filters, Retriever
@@ -122,7 +122,9 @@ class Answerer:
     # -- extractive -------------------------------------------------------------------------
 
     def _scored(self, part: str, hits: list[Hit]) -> list[Candidate]:
-        return scored(self.reader, part, candidates(hits, part, self.document))
+        snap = self.retriever.snapshot()
+        places = named_places(part, [r.meta.countries for r in snap.records.values()])
+        return scored(self.reader, part, candidates(hits, part, self.document, places))
 
     def _extractive(self, question: str, standalone: str, hits: list[Hit]) -> Answer:
         related = tuple(hits[:3])

@@ -7,6 +7,7 @@ document's text. Headings and captions are never units: they are not statements.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -406,3 +407,21 @@ _INSTRUCTION = re.compile(
 def is_instruction_like(text: str) -> bool:
     """Text that addresses an AI as instructions (prompt injection). Never an answer."""
     return bool(_INSTRUCTION.search(text))
+
+
+def named_places(question: str, countries: Sequence[Sequence[str]]) -> list[re.Pattern]:
+    """The countries a question names, by name or by its adjective ("Peruvian", "Ghanaian"),
+    as patterns to find them in a passage. ``countries``: each document's countries, from its
+    metadata; a country most documents are about (the corpus's home, Singapore here) names
+    nothing in particular and is left out."""
+    out = []
+    for name in sorted({c for cs in countries for c in cs}):
+        if sum(name in cs for cs in countries) > 0.5 * len(countries):
+            continue
+        low = name.lower()
+        base = low[:-1] if len(low) > 4 and low[-1] in "aeiou" else low
+        adjective = f"{re.escape(base)}(?:n|an|ian|ean|ese|vian|aian|i|ish)"
+        pattern = re.compile(rf"\b(?:{re.escape(low)}|{adjective})\b")
+        if pattern.search(question.lower()):
+            out.append(pattern)
+    return out
