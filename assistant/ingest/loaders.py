@@ -157,7 +157,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 # ------------------------------------------------------------------------- text / markdown
 
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-*+](?=\s))\s*")
+# "o" then a tab or a capital: Word's second-level bullet, as pasted into a text file.
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-*+](?=\s)|o(?=\t|\s+[A-Z]))\s*")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _EMPHASIS_LINE = re.compile(r"^\s*(\*\*|__|\*|_)(?P<t>[^*_].*?)\1\s*$")
 _RULE = re.compile(r"^\s*(?:\*\s*){3,}$|^\s*(?:-\s*){3,}$|^\s*(?:_\s*){3,}$")
@@ -173,7 +174,17 @@ _CAPTION_START = re.compile(
 )
 
 
+# Footnotes written in Markdown: the marker in the text ("adjusted<sup>1</sup> credits",
+# "adjusted[^1] credits") and the note itself, a paragraph that opens with its number
+# ("<sup>1</sup>Corresponding adjustment ...", "[^1]: ..."). The note becomes a footnote
+# block, indexed and cited as such, as a PDF's footnotes are; the marker is dropped.
+_MD_NOTE_MARK = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>|\[\^(\w{1,10})\]")
+_MD_NOTE = re.compile(rf"^\s*(?:{_MD_NOTE_MARK.pattern}):?\s*")
+_INLINE_TAG = re.compile(r"</?(?:sup|sub|u|b|i|em|strong|span|small)\b[^>]*>", re.I)
+
+
 def _inline_md(s: str) -> str:
+    s = _INLINE_TAG.sub("", _MD_NOTE_MARK.sub("", s))
     s = _MD_LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), s)
     s = _MD_EMPH.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), s)
     return s
@@ -198,7 +209,13 @@ def text_blocks(body: str) -> list[RawBlock]:
 
     def flush() -> None:
         if para:
-            blocks.append(RawBlock(BlockKind.PARAGRAPH, _inline_md(" ".join(para))))
+            text = " ".join(para)
+            if note := _MD_NOTE.match(text):
+                number = note.group(1) or note.group(2)
+                body = _inline_md(text[note.end() :]).strip()
+                blocks.append(RawBlock(BlockKind.FOOTNOTE, body, number=number))
+            else:
+                blocks.append(RawBlock(BlockKind.PARAGRAPH, _inline_md(text)))
             para.clear()
 
     for line in body.splitlines():
@@ -518,7 +535,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05"  # PDF tables read on across a page break (2026-12-04: Markdown pipe tables as rows; (2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05b"  # Markdown footnotes (2026-12-05: PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

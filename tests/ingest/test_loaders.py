@@ -208,3 +208,29 @@ def test_markdown_pipe_tables_become_rows(tmp_path: Path) -> None:
     ]
     assert "----" not in doc.text and "**" not in doc.text
     assert doc.text[doc.blocks[-1].start : doc.blocks[-1].end] == "After the table."
+
+
+@pytest.mark.parametrize(
+    ("marker", "note"),
+    [("<sup>1</sup>", "<sup>1</sup>*Adjusted means counted once.*"),
+     ("[^1]", "[^1]: Adjusted means counted once.")],
+)  # fmt: skip
+def test_markdown_footnotes_are_footnotes_and_markers_go(
+    tmp_path: Path, marker: str, note: str
+) -> None:
+    from assistant.answer.citations import cite_span
+
+    path = tmp_path / "release.md"
+    path.write_text(
+        f"# Factsheet\n\nCredits are correspondingly adjusted{marker} before transfer.\n\n"
+        "Credits may be used:\n\no\tTo offset taxable emissions.\no\tTo comply with NDCs.\n\n"
+        f"{note}\n"
+    )
+    doc = load_file(path)
+    kinds = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert (BlockKind.PARAGRAPH, "Credits are correspondingly adjusted before transfer.") in kinds
+    assert (BlockKind.LIST_ITEM, "• To offset taxable emissions.") in kinds
+    [fn] = [b for b in doc.blocks if b.kind is BlockKind.FOOTNOTE]
+    assert doc.text[fn.start : fn.end] == "Adjusted means counted once." and fn.number == "1"
+    assert cite_span(1, doc, fn.start, fn.end).section.endswith("footnote 1")
+    assert "<sup>" not in doc.text and "[^1]" not in doc.text
