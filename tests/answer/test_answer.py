@@ -400,3 +400,18 @@ def test_a_question_about_one_country_is_not_answered_from_another(corpus_assist
     assert a.abstained, a.answer
     a = corpus_assistant.ask("Who signed the Implementation Agreement with Papua New Guinea?")
     assert "Simo Kilepa" in a.answer
+
+
+def test_a_table_row_is_checked_whole_for_the_kind_of_fact_asked() -> None:
+    # "By what date ...": the row's date is in its last cell, not its first.
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.reader.runtime import load_reader
+    from assistant.answer.scoring import scored
+    from assistant.answer.sentences import Unit
+    from assistant.types import BlockKind
+
+    row = "Papua New Guinea | VCS | Methodologies published before 31 March 2023"
+    unit = Unit("list", 0, len(row), row, BlockKind.TABLE_ROW, 0, len(row))
+    cand = Candidate(unit, None, 1, f"{row} | Eligibility List")  # type: ignore[arg-type]
+    [c] = scored(load_reader(), "By what date must a methodology have been published?", [cand])
+    assert c.prob > 0
