@@ -383,7 +383,7 @@ class _Layout:
         self.last_style: tuple | None = None
         self.title = _title_line(pages[0], body_size) if pages else None
         self.before_title = self.title is not None
-        self.last_row: tuple[int, list[str]] | None = None  # the last table row: out index, cells
+        self.last_row: tuple[int, list[str]] | None = None  # the last table row: page, cells
 
     def blocks(self) -> list[PdfBlock]:
         for p in self.pages:
@@ -415,7 +415,7 @@ class _Layout:
             rows = self._continue_table(ln)
             self.out += [PdfBlock(BlockKind.TABLE_ROW, self._row(r), ln.page) for r in rows]
             if rows:
-                self.last_row = (len(self.out) - 1, rows[-1])
+                self.last_row = (ln.page, rows[-1])
             self._flush_footnotes()
             return
         heading = self._is_heading(ln) and not self.before_title
@@ -461,7 +461,7 @@ class _Layout:
         rows under a spanning cell on one page do.
         """
         rows = [list(r) for r in ln.rows or []]
-        if self.last_row is None or self.out[self.last_row[0]].page != ln.page - 1:
+        if self.last_row is None or self.last_row[0] != ln.page - 1:
             return rows
         prev, spanned = self.last_row[1], rows
         if rows and not rows[0][0] and sum(map(bool, rows[0])) == 1:
