@@ -35,12 +35,9 @@ def scored(reader: Reader, question: str, cands: list[Candidate]) -> list[Candid
     # accuracy 0.737 → 0.726, false abstention unchanged (evals/README.md). Checked before
     # reading, so a candidate it rules out costs no reader time.
     kind = answer_type(question)
-    # The unit itself: a table row's cells are joined by " | " as the reader's context is,
-    # so splitting the reader's text there kept only the row's first cell. A list intro is
-    # checked with its items (the reader's text).
-    typed = [
-        not TYPED or satisfies(kind, c.text if c.unit.list_intro else c.unit.text) for c in cands
-    ]
+    # The unit itself (a sentence, list item or whole table row): splitting the reader's
+    # text at " | " kept only a row's first cell, since a row's cells are joined that way too.
+    typed = [not TYPED or satisfies(kind, c.unit.text) for c in cands]
     read = [i for i in prefilter(question, cands) if typed[i]]
     probs = np.zeros(len(cands))
     if read:
