@@ -64,7 +64,7 @@ def candidates(
         doc = document(hit.chunk.doc_id)
         if source and not source & _source_of(doc):
             continue
-        if not all(_about(hit, p) for p in places):
+        if places and not _about(hit, places):
             continue
         heading = hit.chunk.section or hit.chunk.title
         units = units_of(doc, hit.chunk.start, hit.chunk.end)
@@ -86,9 +86,11 @@ def list_text(doc: Document, unit: Unit) -> str:
     return " ".join([unit.text, *items])
 
 
-def _about(hit: Hit, place: re.Pattern) -> bool:
+def _about(hit: Hit, places: Sequence[re.Pattern]) -> bool:
+    """Does the passage (its text, headings or document's countries) name every place?"""
     c = hit.chunk
-    return bool(place.search(f"{c.title} {c.section} {c.text} {' '.join(c.countries)}".lower()))
+    where = f"{c.title} {c.section} {c.text} {' '.join(c.countries)}".lower()
+    return all(p.search(where) for p in places)
 
 
 def _source_of(doc: Document) -> frozenset[str]:

@@ -92,9 +92,7 @@ def whole_list(best: Candidate, doc: Document) -> Candidate | None:
         s = best.unit.start if best.unit.list_intro else b0
     else:
         return None
-    e = blocks[end - 1].end
-    unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, b0, e, True)
-    return replace(best, unit=unit)
+    return replace(best, unit=_list_unit(doc, s, blocks[end - 1].end, b0))
 
 
 def pointed_list(best: Candidate, doc: Document) -> Candidate | None:
@@ -103,9 +101,14 @@ def pointed_list(best: Candidate, doc: Document) -> Candidate | None:
     run = pointed_items(doc, best.unit)
     if run is None:
         return None
-    s, e = doc.blocks[run[0]].start, doc.blocks[run[1] - 1].end
-    unit = Unit(doc.doc_id, s, e, doc.text[s:e], BlockKind.LIST_ITEM, s, e, True)
-    return replace(best, unit=unit)
+    s = doc.blocks[run[0]].start
+    return replace(best, unit=_list_unit(doc, s, doc.blocks[run[1] - 1].end, s))
+
+
+def _list_unit(doc: Document, start: int, end: int, block_start: int) -> Unit:
+    """``doc.text[start:end]`` as one list unit (an introducing sentence and its items)."""
+    text = doc.text[start:end]
+    return Unit(doc.doc_id, start, end, text, BlockKind.LIST_ITEM, block_start, end, True)
 
 
 def same_unit(a: Candidate, b: Candidate) -> bool:
