@@ -145,7 +145,7 @@ def _tables(page, words: list[dict]) -> list[tuple[tuple, list[list[str]]]]:
     """Ruled tables of two rows or more, one with two cells; not nested, not lossy."""
     found = []
     for t in page.find_tables():
-        rows = _table_rows(t.extract())
+        rows = _table_rows(_cells(t, words, page.page_number))
         inside = sum(len(w["text"]) for w in words if _inside(w, t.bbox))
         got = sum(len(c) - c.count(" ") - c.count("\n") for row in rows for c in row)
         # A table whose cells lost text is better read as prose.
@@ -161,6 +161,26 @@ def _tables(page, words: list[dict]) -> list[tuple[tuple, list[list[str]]]]:
         return any(inside)
 
     return [(box, rows) for box, rows in found if not nested(box)]
+
+
+def _cells(table, words: list[dict], page: int) -> list[list[str | None]]:
+    """A table's cells as ``Table.extract`` gives them (None where a cell is spanned), each
+    read from the page's words by ``_group_lines``: pdfplumber's own extraction clusters a
+    cell's characters by a fixed vertical tolerance, which puts a subscript on a line of its
+    own ("N O ... through 2 Nitrogen" for N2O), where overlap-based lines keep it in place.
+    """
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            inside = [w for w in words if _inside(w, cell)]
+            lines = sorted(_group_lines(inside, page), key=lambda ln: ln.top)
+            texts.append("\n".join(ln.text for ln in lines if ln.text))
+        out.append(texts)
+    return out
 
 
 def _table_rows(cells: list[list[str | None]]) -> list[list[str]]:

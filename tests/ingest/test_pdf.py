@@ -203,6 +203,33 @@ def test_a_table_cut_by_a_page_break_reads_on(tmp_path: Path) -> None:
     ]
 
 
+def test_a_subscript_in_a_table_cell_stays_in_its_word(tmp_path: Path) -> None:
+    # "N2O" with a lowered, smaller "2" in a ruled table, as in the Eligibility List's
+    # methodology names: read by pdfplumber's fixed tolerance it became "N O ... 2".
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Methodologies are listed below.")
+    x0, y0, w, h = 20, 40, 80, 14
+    for r in range(2):
+        for c in range(2):
+            pdf.rect(x0 + c * w, y0 + r * h, w, h)
+    pdf.text(x0 + 2, y0 + 9, "Code")
+    pdf.text(x0 + w + 2, y0 + 9, "Name")
+    pdf.text(x0 + 2, y0 + h + 9, "M22")
+    x, y = x0 + w + 2, y0 + h + 9
+    for text, size, drop in (("Reducing N", 11, 0.0), ("2", 7, 1.5), ("O emissions", 11, 0.0)):
+        pdf.set_font_size(size)
+        pdf.text(x, y + drop, text)
+        x += pdf.get_string_width(text)
+    pdf.output(str(tmp_path / "sub.pdf"))
+    doc = load_file(tmp_path / "sub.pdf")
+    rows = [t for t, _ in _blocks(doc, BlockKind.TABLE_ROW)]
+    assert rows == ["Code | Name", "M22 | Reducing N2O emissions"]
+
+
 def test_lettered_sub_paragraphs_are_the_list_their_paragraph_introduces(
     report: Document,
 ) -> None:
