@@ -392,7 +392,7 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             para = Paragraph(child, document)
-            t = " ".join(para.text.split())
+            t = " ".join(_docx_text(para).split())
             if not t:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
@@ -407,12 +407,35 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
             for row in Table(child, document).rows:
                 cells: list[str] = []
                 for cell in row.cells:
-                    ct = " ".join(cell.text.split())
+                    ct = " ".join(" ".join(_docx_text(p) for p in cell.paragraphs).split())
                     if ct and (not cells or cells[-1] != ct):  # merged cells repeat their text
                         cells.append(ct)
                 if cells:
                     blocks.append(RawBlock(BlockKind.TABLE_ROW, " | ".join(cells)))
     return blocks
+
+
+_ORDINAL = re.compile(r"\d(st|nd|rd|th)$")
+
+
+def _docx_text(para) -> str:  # noqa: ANN001 - docx.text.paragraph.Paragraph, imported lazily
+    """A paragraph's text without its note markers: a superscript run of one or two letters
+    ("Authorization ID<sup>a</sup>", the draft's table notes) is dropped, as a PDF's raised
+    footnote digits are; a superscript ordinal ("1<sup>st</sup>") stays."""
+    from docx.text.run import Run
+
+    out = ""
+    for item in para.iter_inner_content():
+        text = item.text
+        if (
+            isinstance(item, Run)
+            and item.font.superscript
+            and re.fullmatch(r"[A-Za-z]{1,2}", text.strip())
+            and not _ORDINAL.search(out.rstrip() + text.strip())
+        ):
+            continue
+        out += text
+    return out
 
 
 # ---------------------------------------------------------------------------------- debris
@@ -535,7 +558,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05c"  # PDF table cells read by overlap lines (2026-12-05: Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05d"  # DOCX note markers dropped (2026-12-05: PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

@@ -137,6 +137,26 @@ def test_docx_headings_lists_tables(tmp_path: Path) -> None:
     assert doc.meta.doc_type == "agreement"
 
 
+def test_docx_note_markers_leave_the_text_ordinals_stay(tmp_path: Path) -> None:
+    # The SBSTA draft marks its table notes with superscript letters ("Authorization IDa").
+    import docx
+
+    d = docx.Document()
+    p = d.add_paragraph("The 1")
+    p.add_run("st").font.superscript = True
+    p.add_run(" report names each Authorization ID")
+    p.add_run("a").font.superscript = True
+    p.add_run(".")
+    row = d.add_table(rows=1, cols=2).rows[0]
+    row.cells[0].paragraphs[0].add_run("Cooperative approach ID")
+    row.cells[0].paragraphs[0].add_run("c").font.superscript = True
+    row.cells[1].paragraphs[0].add_run("Vintage")
+    d.save(str(tmp_path / "notes.docx"))
+    doc = load_file(tmp_path / "notes.docx")
+    assert "The 1st report names each Authorization ID." in doc.text
+    assert "Cooperative approach ID | Vintage" in doc.text
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error", "message"),
     [
