@@ -202,20 +202,42 @@ def _is_heading_like(line: str) -> bool:
     )
 
 
+# The same in plain text: "adjusted(1) mitigation outcomes" with a paragraph "(1) Corresponding
+# adjustment ..." below. Only a number that is both glued to a word and opens a paragraph is
+# a note, so "(1) The Party shall ..." sub-paragraphs and "Article 6(2)" stay as they are.
+_GLUED_MARK = r"(?<=[A-Za-z])\(({n})\)(?=[\s.,;:)]|$)"
+_PAREN_NOTE = re.compile(r"^\((\d{1,2})\)\s+")
+
+
+def _plain_notes(body: str) -> frozenset[str]:
+    """The numbers of ``body``'s plain-text footnotes: glued to a word and opening a line."""
+    opened = set(re.findall(r"(?m)^\s*\((\d{1,2})\)\s", body))
+    return frozenset(re.findall(_GLUED_MARK.format(n=r"\d{1,2}"), body)) & opened
+
+
 def text_blocks(body: str) -> list[RawBlock]:
     """Markdown or plain text → blocks. Paragraphs are separated by blank lines."""
     blocks: list[RawBlock] = []
     para: list[str] = []
+    notes = _plain_notes(body)
+    marks = re.compile(_GLUED_MARK.format(n="|".join(sorted(notes)))) if notes else None
+
+    def inline(s: str) -> str:
+        return _inline_md(marks.sub("", s) if marks else s)
 
     def flush() -> None:
         if para:
             text = " ".join(para)
+            plain = _PAREN_NOTE.match(text)
             if note := _MD_NOTE.match(text):
                 number = note.group(1) or note.group(2)
                 body = _inline_md(text[note.end() :]).strip()
                 blocks.append(RawBlock(BlockKind.FOOTNOTE, body, number=number))
+            elif plain and plain.group(1) in notes:
+                body = _inline_md(text[plain.end() :]).strip()
+                blocks.append(RawBlock(BlockKind.FOOTNOTE, body, number=plain.group(1)))
             else:
-                blocks.append(RawBlock(BlockKind.PARAGRAPH, _inline_md(text)))
+                blocks.append(RawBlock(BlockKind.PARAGRAPH, inline(text)))
             para.clear()
 
     for line in body.splitlines():
@@ -242,7 +264,7 @@ def text_blocks(body: str) -> list[RawBlock]:
             continue
         if m := _BULLET.match(line):
             flush()
-            blocks.append(RawBlock(BlockKind.LIST_ITEM, _inline_md(line[m.end() :].strip())))
+            blocks.append(RawBlock(BlockKind.LIST_ITEM, inline(line[m.end() :].strip())))
             continue
         if len(stripped) <= 4 or stripped.lower() in _NAV_WORDS:
             flush()  # a lone nav word or glyph is its own block, so debris removal can drop it
@@ -558,7 +580,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05d"  # DOCX note markers dropped (2026-12-05: PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05e"  # plain-text "(1)" footnotes (2026-12-05: DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

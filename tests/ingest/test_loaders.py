@@ -233,7 +233,8 @@ def test_markdown_pipe_tables_become_rows(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("marker", "note"),
     [("<sup>1</sup>", "<sup>1</sup>*Adjusted means counted once.*"),
-     ("[^1]", "[^1]: Adjusted means counted once.")],
+     ("[^1]", "[^1]: Adjusted means counted once."),
+     ("(1)", "(1)   *Adjusted means counted once.*")],
 )  # fmt: skip
 def test_markdown_footnotes_are_footnotes_and_markers_go(
     tmp_path: Path, marker: str, note: str
@@ -253,4 +254,15 @@ def test_markdown_footnotes_are_footnotes_and_markers_go(
     [fn] = [b for b in doc.blocks if b.kind is BlockKind.FOOTNOTE]
     assert doc.text[fn.start : fn.end] == "Adjusted means counted once." and fn.number == "1"
     assert cite_span(1, doc, fn.start, fn.end).section.endswith("footnote 1")
-    assert "<sup>" not in doc.text and "[^1]" not in doc.text
+    assert marker not in doc.text and "<sup>" not in doc.text
+
+
+def test_numbered_paragraphs_without_a_glued_marker_are_not_footnotes(tmp_path: Path) -> None:
+    path = tmp_path / "rules.md"
+    path.write_text(
+        "# Rules\n\nUnder Article 6(2) Parties cooperate.\n\n(1) The Party shall report.\n\n"
+        "(2) The Party shall review.\n"
+    )
+    doc = load_file(path)
+    assert not [b for b in doc.blocks if b.kind is BlockKind.FOOTNOTE]
+    assert "Article 6(2) Parties" in doc.text and "(1) The Party shall report." in doc.text
