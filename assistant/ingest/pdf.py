@@ -190,6 +190,7 @@ def _table_rows(cells: list[list[str | None]]) -> list[list[str]]:
     under a spanning first cell is a wrapped line of the row above; any other row under a
     spanning first cell repeats that cell, so each row reads on its own.
     """
+    cells = _header_wrap(cells)
     merged: list[list[str]] = []
     for row in cells:
         texts = [(c or "").strip() for c in row]
@@ -204,6 +205,23 @@ def _table_rows(cells: list[list[str | None]]) -> list[list[str]]:
             texts[0] = merged[-1][0]
         merged.append(texts)
     return [row for row in merged if any(row)]
+
+
+def _header_wrap(cells: list[list[str | None]]) -> list[list[str | None]]:
+    """A table's header whose cells wrap onto a second row ("Host | Carbon Crediting |
+    Methodologies" over "country | Programme"), read as one row. Taken as a wrap only when
+    a header cell spans down into the second row (pdfplumber gives None under it) and both
+    rows hold short labels: a data row under a tall cell has sentences or an empty first cell.
+    """
+    if len(cells) < 2 or not cells[1] or cells[1][0] is None:
+        return cells
+    first, second = cells[0], cells[1]
+    spanned = any(b is None and a for a, b in zip(first, second, strict=False))
+    labels = all(len(c.split()) <= 4 for c in (*first, *second) if c)
+    if not spanned or not labels:
+        return cells
+    joined = [f"{a or ''}\n{b}".strip() if b else a for a, b in zip(first, second, strict=False)]
+    return [joined, *cells[2:]]
 
 
 def _group_lines(words: list[dict], page: int) -> list[_Line]:

@@ -203,6 +203,35 @@ def test_a_table_cut_by_a_page_break_reads_on(tmp_path: Path) -> None:
     ]
 
 
+def test_a_table_header_wrapped_onto_two_rows_is_one_row(tmp_path: Path) -> None:
+    # As in the Eligibility List: "Host | Carbon Crediting" over "country | Programme", with
+    # the "Methodologies" header cell spanning both.
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Eligible credits are listed below.")
+    with pdf.table(col_widths=(40, 40, 90), first_row_as_headings=False) as table:
+        row = table.row()
+        row.cell("Host")
+        row.cell("Carbon Crediting")
+        row.cell("Methodologies", rowspan=2)
+        row = table.row()
+        row.cell("country")
+        row.cell("Programme")
+        row = table.row()
+        for c in ("Testland", "Standard A", "All active methodologies except M1."):
+            row.cell(c)
+    pdf.output(str(tmp_path / "wrap.pdf"))
+    doc = load_file(tmp_path / "wrap.pdf")
+    rows = [t for t, _ in _blocks(doc, BlockKind.TABLE_ROW)]
+    assert rows == [
+        "Host country | Carbon Crediting Programme | Methodologies",
+        "Testland | Standard A | All active methodologies except M1.",
+    ]
+
+
 def test_a_subscript_in_a_table_cell_stays_in_its_word(tmp_path: Path) -> None:
     # "N2O" with a lowered, smaller "2" in a ruled table, as in the Eligibility List's
     # methodology names: read by pdfplumber's fixed tolerance it became "N O ... 2".
