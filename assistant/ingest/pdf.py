@@ -77,6 +77,13 @@ _PAGE_NO = re.compile(r"(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of
 _JOB_NO = re.compile(r"GE\.\d{2}-\d{5}.*|\*\d{5,}\*")  # UN job number and its barcode
 _PARA_START = re.compile(r"\d{1,3}\.\s+[A-Z“\"(]|[•●▪◦‣∙·]\s")
 _SUB_START = re.compile(r"\((?:[a-z]{1,2}|[ivxl]{1,6})\)\s")
+# A line that ends in a word which a number completes ("... as set out in Article" / "2. The
+# efforts ...") runs on: the number is the sentence's, not a new paragraph's.
+_REFERS_ON = re.compile(
+    r"\b(?:Articles?|paragraphs?|para\.|decisions?|chapters?|sections?|annex(?:es)?|and|or|to|"
+    r"of|in|under|with)$",
+    re.I,
+)
 _LEADER = re.compile(r"\s*(?:\.\s*){4,}\d*\s*$")  # a table of contents' dot leader
 _FOOTNOTE_START = re.compile(r"(\d{1,3})\s+(\S.*)")
 _DECISION = re.compile(r"Decision\s+\d+/[A-Z]+\.\d+")
@@ -469,7 +476,7 @@ class _Layout:
         if heading:
             same = (prev.size, prev.bold) == (ln.size, ln.bold) and prev.page == ln.page
             return same and ln.top - prev.top <= self._leading(prev)
-        if _PARA_START.match(ln.text):
+        if _PARA_START.match(ln.text) and not _REFERS_ON.search(prev.text):
             return False
         if _SUB_START.match(ln.text) and (
             prev.text.endswith((";", ":", ".")) or prev.page != ln.page

@@ -203,6 +203,30 @@ def test_a_table_cut_by_a_page_break_reads_on(tmp_path: Path) -> None:
     ]
 
 
+def test_a_number_that_ends_a_reference_does_not_open_a_paragraph(tmp_path: Path) -> None:
+    # The Paris Agreement, Article 3: "... as set out in Article" / "2. The efforts of all
+    # Parties ..." is one sentence, not a paragraph 2.
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    lines = [
+        "1. Parties shall report on their efforts with a view to achieving the purpose",
+        "of this Agreement as set out in Article",
+        "2. The efforts of all Parties will represent a progression over time.",
+        "2. Each Party shall communicate its contribution every five years.",
+    ]
+    for line in lines:
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "refs.pdf"))
+    doc = load_file(tmp_path / "refs.pdf")
+    paras = _blocks(doc, BlockKind.PARAGRAPH)
+    assert [b.number for _, b in paras] == ["1", "2"]
+    assert paras[0][0].endswith("as set out in Article 2. The efforts of all Parties will "
+                                 "represent a progression over time.")  # fmt: skip
+
+
 def test_a_table_header_wrapped_onto_two_rows_is_one_row(tmp_path: Path) -> None:
     # As in the Eligibility List: "Host | Carbon Crediting" over "country | Programme", with
     # the "Methodologies" header cell spanning both.
