@@ -410,6 +410,22 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
         raise CorruptFileError(path, f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
 
     blocks: list[RawBlock] = []
+    notes = _docx_notes(data)
+    numbers: dict[tuple[str, str], str] = {}
+
+    def add_notes(element) -> None:  # noqa: ANN001 - the paragraph or row just read
+        # Each note once, numbered in the order the text refers to it, right after the
+        # block that refers to it (as a PDF's notes follow their page's text).
+        for ref in element.iter(_W + "footnoteReference", _W + "endnoteReference"):
+            key = (ref.tag.rsplit("}", 1)[-1], ref.get(_W + "id", ""))
+            if key in numbers or not notes.get(key):
+                continue
+            kind_count = sum(k[0] == key[0] for k in numbers)
+            numbers[key] = (
+                str(kind_count + 1) if key[0].startswith("foot") else _roman(kind_count + 1)
+            )
+            blocks.append(RawBlock(BlockKind.FOOTNOTE, notes[key], number=numbers[key]))
+
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -425,6 +441,7 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
                 blocks.append(RawBlock(BlockKind.LIST_ITEM, _BULLET.sub("", t, count=1)))
             else:
                 blocks.append(RawBlock(BlockKind.PARAGRAPH, t))
+            add_notes(child)
         elif tag == "tbl":
             for row in Table(child, document).rows:
                 cells: list[str] = []
@@ -434,7 +451,45 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
                         cells.append(ct)
                 if cells:
                     blocks.append(RawBlock(BlockKind.TABLE_ROW, " | ".join(cells)))
+                add_notes(row._tr)
     return blocks
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_notes(data: bytes) -> dict[tuple[str, str], str]:
+    """The text of a DOCX's footnotes and endnotes, by (reference tag, id). python-docx does
+    not read the notes parts, so they are read from the package with lxml (its dependency);
+    the separator notes Word keeps there have no text and are left out."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    out: dict[tuple[str, str], str] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for part, kind in (("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")):
+            if part not in z.namelist():
+                continue
+            root = etree.fromstring(z.read(part))
+            for note in root.iter(_W + kind):
+                paras = [
+                    "".join(t.text or "" for t in p.iter(_W + "t")) for p in note.iter(_W + "p")
+                ]
+                text = " ".join(" ".join(paras).split())
+                if text:
+                    out[(f"{kind}Reference", note.get(_W + "id", ""))] = text
+    return out
+
+
+def _roman(n: int) -> str:
+    """Word's default endnote numbering: i, ii, iii, ..."""
+    out = ""
+    for value, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 
 _ORDINAL = re.compile(r"\d(st|nd|rd|th)$")
@@ -580,7 +635,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05g"  # PDF "Article" + "2." runs on (2026-12-05: PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05h"  # DOCX footnotes and endnotes (2026-12-05: PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

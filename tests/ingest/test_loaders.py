@@ -137,6 +137,42 @@ def test_docx_headings_lists_tables(tmp_path: Path) -> None:
     assert doc.meta.doc_type == "agreement"
 
 
+def test_docx_footnotes_are_footnote_blocks_after_their_paragraph(tmp_path: Path) -> None:
+    # python-docx writes no notes: the reference goes into the paragraph's XML and the notes
+    # part into the package, as Word stores them (the separator note has no text).
+    import zipfile
+
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    p = d.add_paragraph("Parties shall report annually.")
+    run = OxmlElement("w:r")
+    ref = OxmlElement("w:footnoteReference")
+    ref.set(qn("w:id"), "2")
+    run.append(ref)
+    p._p.append(run)
+    d.add_paragraph("Reports are reviewed.")
+    d.save(str(tmp_path / "notes.docx"))
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (
+        f'<w:footnotes xmlns:w="{w}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:id="2"><w:p><w:r><w:t>See decision 2/CMA.3, para. 18.</w:t></w:r></w:p>'
+        "</w:footnote></w:footnotes>"
+    )
+    with zipfile.ZipFile(tmp_path / "notes.docx", "a") as z:
+        z.writestr("word/footnotes.xml", notes)
+    doc = load_file(tmp_path / "notes.docx")
+    kinds = [(b.kind, doc.text[b.start : b.end], b.number) for b in doc.blocks]
+    assert kinds == [
+        (BlockKind.PARAGRAPH, "Parties shall report annually.", None),
+        (BlockKind.FOOTNOTE, "See decision 2/CMA.3, para. 18.", "1"),
+        (BlockKind.PARAGRAPH, "Reports are reviewed.", None),
+    ]
+
+
 def test_docx_note_markers_leave_the_text_ordinals_stay(tmp_path: Path) -> None:
     # The SBSTA draft marks its table notes with superscript letters ("Authorization IDa").
     import docx
