@@ -426,6 +426,7 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
             )
             blocks.append(RawBlock(BlockKind.FOOTNOTE, notes[key], number=numbers[key]))
 
+    numbering = _DocxNumbering(data)
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -434,7 +435,14 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
             if not t:
                 continue
             style = (para.style.name if para.style is not None else "") or ""
-            if style.lower().startswith(("heading", "title")):
+            label, fmt, level = numbering.label(child, para.style)
+            if fmt == "bullet":
+                blocks.append(RawBlock(BlockKind.LIST_ITEM, t))
+            elif label and fmt in ("upperRoman", "upperLetter") and _is_label_title(t):
+                blocks.append(RawBlock(BlockKind.HEADING, f"{label} {t}", level=level + 1))
+            elif label:
+                blocks.append(RawBlock(BlockKind.PARAGRAPH, f"{label} {t}"))
+            elif style.lower().startswith(("heading", "title")):
                 level = int(m.group()) if (m := re.search(r"\d", style)) else 1
                 blocks.append(RawBlock(BlockKind.HEADING, t, level=level))
             elif "list" in style.lower() or _BULLET.match(t):
@@ -456,6 +464,95 @@ def _docx_blocks(path: Path, data: bytes) -> list[RawBlock]:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class _DocxNumbering:
+    """Word's automatic numbering ("1.", "(a)", "I.") as printed: python-docx gives a
+    paragraph's text without it, and UN drafts number every paragraph this way. Read from
+    the numbering part with lxml. Paragraphs of list instances (``w:num``) that share an
+    abstract list continue one count, as Word shows them, unless an instance restarts it
+    (``w:startOverride``); a level's count restarts below a higher level that moved on.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        import io
+        import zipfile
+
+        from lxml import etree
+
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self.abstract: dict[str, str] = {}
+        self.restart: dict[str, dict[int, int]] = {}
+        self.counts: dict[str, dict[int, int]] = {}
+        self.used: set[str] = set()
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if "word/numbering.xml" not in z.namelist():
+                return
+            root = etree.fromstring(z.read("word/numbering.xml"))
+        for a in root.iter(_W + "abstractNum"):
+            levels = self.levels.setdefault(a.get(_W + "abstractNumId", ""), {})
+            for lvl in a.iter(_W + "lvl"):
+                fmt, text, start = (lvl.find(_W + k) for k in ("numFmt", "lvlText", "start"))
+                levels[int(lvl.get(_W + "ilvl", "0"))] = (
+                    fmt.get(_W + "val", "decimal") if fmt is not None else "decimal",
+                    text.get(_W + "val", "") if text is not None else "",
+                    int(start.get(_W + "val", "1")) if start is not None else 1,
+                )
+        for n in root.iter(_W + "num"):
+            ref = n.find(_W + "abstractNumId")
+            num_id = n.get(_W + "numId", "")
+            self.abstract[num_id] = ref.get(_W + "val", "") if ref is not None else ""
+            for o in n.iter(_W + "lvlOverride"):
+                if (start := o.find(_W + "startOverride")) is not None:
+                    level = int(o.get(_W + "ilvl", "0"))
+                    self.restart.setdefault(num_id, {})[level] = int(start.get(_W + "val", "1"))
+
+    def label(self, p, style) -> tuple[str, str, int]:  # noqa: ANN001 - lxml / python-docx
+        """(printed label, number format, level) of paragraph ``p``; ("", "", 0) if none."""
+        num_pr = p.find(f"{_W}pPr/{_W}numPr")
+        while num_pr is None and style is not None:  # numbering that comes with the style
+            num_pr = style.element.find(f"{_W}pPr/{_W}numPr")
+            style = style.base_style
+        if num_pr is None:
+            return "", "", 0
+        num_el, lvl_el = num_pr.find(_W + "numId"), num_pr.find(_W + "ilvl")
+        num_id = num_el.get(_W + "val", "0") if num_el is not None else "0"
+        level = int(lvl_el.get(_W + "val", "0")) if lvl_el is not None else 0
+        levels = self.levels.get(self.abstract.get(num_id, ""), {})
+        if num_id == "0" or level not in levels:
+            return "", "", 0
+        counts = self.counts.setdefault(self.abstract[num_id], {})
+        if num_id not in self.used:
+            self.used.add(num_id)
+            for lv, start in self.restart.get(num_id, {}).items():
+                counts[lv] = start - 1
+        counts[level] = counts.get(level, levels[level][2] - 1) + 1
+        for deeper in [lv for lv in counts if lv > level]:
+            del counts[deeper]
+        fmt, text, _ = levels[level]
+        if fmt == "bullet":
+            return "•", fmt, level
+
+        def shown(m: re.Match) -> str:
+            lv = int(m.group(1)) - 1
+            n = counts.get(lv, levels.get(lv, ("decimal", "", 1))[2])
+            return _number_as(n, levels.get(lv, ("decimal", "", 1))[0])
+
+        return re.sub(r"%(\d)", shown, text).strip(), fmt, level
+
+
+def _is_label_title(text: str) -> bool:
+    """A short title, bracketed or not, after a chapter's or section's number ("I.", "A.")."""
+    return len(text.split()) <= 16 and not re.search(r"[.;:,]\W*$", text)
+
+
+def _number_as(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letters.upper() if fmt == "upperLetter" else letters
+    if fmt in ("lowerRoman", "upperRoman"):
+        return _roman(n).upper() if fmt == "upperRoman" else _roman(n)
+    return "" if fmt == "none" else str(n)
 
 
 def _docx_notes(data: bytes) -> dict[tuple[str, str], str]:
@@ -486,7 +583,10 @@ def _docx_notes(data: bytes) -> dict[tuple[str, str], str]:
 def _roman(n: int) -> str:
     """Word's default endnote numbering: i, ii, iii, ..."""
     out = ""
-    for value, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+    for value, letters in (
+        (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"),
+        (1, "i"),
+    ):  # fmt: skip
         while n >= value:
             out, n = out + letters, n - value
     return out
@@ -558,7 +658,7 @@ def _drop_debris(blocks: list[RawBlock]) -> list[RawBlock]:
 # -------------------------------------------------------------------------------- assembly
 
 # A paragraph number: "36." or "3.1"; three digits only with a dot ("140. Decides").
-_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*|\d{3}(?=\.))(?:\.|\s)\s*(?=[A-Z“\"(])")
+_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*|\d{3}(?=\.))(?:\.|\s)\s*(?=[A-Z“\"(\[])")
 _SUB_NUMBERED = re.compile(r"^\((?P<sub>[a-z]{1,2}|[ivxl]{1,6})\)\s")
 _ROMAN = re.compile(r"[ivxl]+")
 
@@ -635,7 +735,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05h"  # DOCX footnotes and endnotes (2026-12-05: PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05i"  # DOCX automatic numbering (2026-12-05: DOCX footnotes and endnotes, PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

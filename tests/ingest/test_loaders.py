@@ -173,6 +173,24 @@ def test_docx_footnotes_are_footnote_blocks_after_their_paragraph(tmp_path: Path
     ]
 
 
+def test_docx_automatic_numbering_is_printed_and_numbers_the_paragraphs(tmp_path: Path) -> None:
+    # Word numbers a UN draft's paragraphs itself: python-docx gives the text without "1.".
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Decides that Parties cooperate.", style="List Number")
+    d.add_paragraph("[Requests][Invites] the secretariat to report.", style="List Number")
+    d.add_paragraph("Tracking arrangements.", style="List Bullet")
+    d.save(str(tmp_path / "draft.docx"))
+    doc = load_file(tmp_path / "draft.docx")
+    got = [(b.kind, b.number, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert got == [
+        (BlockKind.PARAGRAPH, "1", "1. Decides that Parties cooperate."),
+        (BlockKind.PARAGRAPH, "2", "2. [Requests][Invites] the secretariat to report."),
+        (BlockKind.LIST_ITEM, None, "• Tracking arrangements."),
+    ]
+
+
 def test_docx_note_markers_leave_the_text_ordinals_stay(tmp_path: Path) -> None:
     # The SBSTA draft marks its table notes with superscript letters ("Authorization IDa").
     import docx
