@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
-from assistant.answer import Answerer
+from assistant.answer import RERANK_POOL, Answerer
 from assistant.config import Settings
 from assistant.index import (
     ChromaStore,
@@ -120,9 +120,24 @@ class Assistant:
         mode: RetrievalMode = RetrievalMode.HYBRID,
         filters: Filters | None = None,
         fusion: FusionMethod | None = None,
+        rerank: bool | None = None,
     ) -> list[Hit]:
-        """Ranked passages for ``query``. See :meth:`assistant.retrieval.retriever.Retriever.search`."""
-        return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
+        """Ranked passages for ``query``: :meth:`assistant.retrieval.retriever.Retriever.search`,
+        then, for hybrid search, re-ranked by the reader (:mod:`assistant.answer.rerank`).
+
+        Args:
+            rerank: re-rank hybrid results (default ``settings.rerank``); dense and BM25
+                results, the baselines, are never re-ranked.
+        """
+        k = k or self.settings.top_k
+        if not (self.settings.rerank if rerank is None else rerank) or (
+            RetrievalMode(mode) is not RetrievalMode.HYBRID
+        ):
+            return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
+        pool = self.retriever.search(
+            query, max(k, RERANK_POOL), mode=mode, filters=filters, fusion=fusion
+        )
+        return self.answerer.rerank(query, pool)[:k]
 
     def ask(
         self,

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=10, ge=1)
     dense_weight: float = Field(default=0.45, ge=0.0, le=1.0)
     embed_batch_size: int = Field(default=32, ge=1)
+    # Hybrid search re-ranks its passages with the reader (assistant/answer/rerank.py).
+    rerank: bool = Field(default=True, description="Re-rank hybrid search with the reader.")
 
     # Answering: a retrained reader (a folder laid out like assistant/answer/reader/weights)
     # can be tried, and calibrated with `python -m evals.calibrate`, without replacing the

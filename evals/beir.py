@@ -79,6 +79,7 @@ class ModeSpec:
     label: str
     mode: Mode
     fusion: FusionMethod | None = None
+    rerank: bool | None = None  # the reader's re-ranking of hybrid results; None: as configured
 
 
 @dataclass
@@ -369,12 +370,13 @@ class QueryCachingEmbedder:
 
 
 def default_modes() -> list[ModeSpec]:
-    """BM25, dense, hybrid with the configured fusion, and hybrid with each fusion method."""
+    """BM25, dense, hybrid as configured (fusion and re-ranking), and hybrid with each fusion
+    method, not re-ranked."""
     return [
         ModeSpec("bm25", Mode.BM25),
         ModeSpec("dense", Mode.DENSE),
         ModeSpec("hybrid", Mode.HYBRID),
-        *(ModeSpec(f"hybrid:{f}", Mode.HYBRID, f) for f in FusionMethod),
+        *(ModeSpec(f"hybrid:{f}", Mode.HYBRID, f, rerank=False) for f in FusionMethod),
     ]
 
 
@@ -430,7 +432,9 @@ def evaluate(
             text = data.queries[qid]
 
             def search(k: int, text: str = text, spec: ModeSpec = spec) -> list:
-                return assistant.search(text, k, mode=spec.mode, fusion=spec.fusion)
+                return assistant.search(
+                    text, k, mode=spec.mode, fusion=spec.fusion, rerank=spec.rerank
+                )
 
             ranked = rank_documents(search, RECALL_K, chunks_per_doc, n_chunks)
             rel = data.qrels[qid]

@@ -621,8 +621,8 @@ split: {escape(run["split"])} · corpus: {result["corpus"]["documents"]} documen
 {_img(plot_thresholds(result), "Gated metrics against their gates and targets")}
 <h2>Systems side by side</h2>
 <p>Baselines run in the same process, on the same index and questions: BM25 only, dense only,
-a vanilla llama-index <code>VectorStoreIndex</code> (raw files, default <code>SentenceSplitter</code>,
-same MiniLM model), and the top hybrid passage given verbatim as the answer.</p>
+hybrid with the reader's re-ranking switched the other way, a vanilla llama-index <code>VectorStoreIndex</code> (raw files, default <code>SentenceSplitter</code>,
+same MiniLM model), and the first passage of search given verbatim as the answer.</p>
 {_img(plot_systems(result), "Systems side by side")}
 {_systems_section(result)}
 <h2>Regressions</h2>{_regressions_section(result.get("regressions"))}

@@ -62,15 +62,17 @@ def evaluate_retrieval(
     mode: RetrievalMode = RetrievalMode.HYBRID,
     fusion: FusionMethod | None = None,
     k: int = 10,
+    rerank: bool | None = None,
 ) -> dict:
-    """Metrics for one retrieval mode, with per-question ranks."""
+    """Metrics for one retrieval mode, with per-question ranks (``rerank``: as
+    :meth:`Assistant.search`; None is the configured default)."""
     rows = []
     golds: dict[str, frozenset[int]] = {}
     for item in items:
         if item.doc_id not in golds:
             golds[item.doc_id] = shingles(assistant.document(item.doc_id).text)
         gold = golds[item.doc_id]
-        hits = assistant.search(item.question, k, mode=mode, fusion=fusion)
+        hits = assistant.search(item.question, k, mode=mode, fusion=fusion, rerank=rerank)
         ids = [h.chunk.chunk_id for h in hits]
         rel = {h.chunk.chunk_id: 1.0 for h in hits if relevant(h, item, gold)}
         rows.append(

@@ -8,8 +8,9 @@
 
 Systems compared in one run, on the same index and gold items:
 
-- retrieval: hybrid (the configured fusion, what users get), BM25 only, dense only, and a
-  vanilla llama-index ``VectorStoreIndex`` (default ``SentenceSplitter``, same model);
+- retrieval: hybrid (the configured fusion and re-ranking, what users get), BM25 only, dense
+  only, hybrid with the other re-ranking setting, and a vanilla llama-index
+  ``VectorStoreIndex`` (default ``SentenceSplitter``, same model);
 - answers: the extractive composer (``Assistant.ask``) and "top passage as the answer";
 - eligibility: the rule-based checker.
 
@@ -376,18 +377,29 @@ def llamaindex_rows(assistant: Assistant, items: list[RetrievalItem]) -> list[di
 
 def run_retrieval(assistant: Assistant, items: list[RetrievalItem], baselines: bool) -> dict:
     """{system: (label, rows)}: the configured hybrid, then each baseline, on the same items."""
-    modes = {"hybrid": RetrievalMode.HYBRID}
+    rerank = assistant.settings.rerank
+    systems = {"hybrid": (RetrievalMode.HYBRID, None)}
     if baselines:
-        modes |= {"bm25": RetrievalMode.BM25, "dense": RetrievalMode.DENSE}
+        systems |= {
+            "bm25": (RetrievalMode.BM25, False),
+            "dense": (RetrievalMode.DENSE, False),
+            # the configured hybrid's other setting: without the reader's re-ranking, or with it
+            "hybrid_alt": (RetrievalMode.HYBRID, not rerank),
+        }
+    fusion = assistant.settings.fusion
     labels = {
-        "hybrid": f"Hybrid, {assistant.settings.fusion} (current)",
+        "hybrid": f"Hybrid, {fusion}{', re-ranked' if rerank else ''} (current)",
         "bm25": "BM25 only",
         "dense": "Dense only",
+        "hybrid_alt": f"Hybrid, {fusion}{'' if rerank else ', re-ranked'}",
         "llamaindex": "llama-index VectorStoreIndex",
     }
     out = {
-        key: (labels[key], evaluate_retrieval(assistant, items, mode, k=RETRIEVAL_K)["rows"])
-        for key, mode in modes.items()
+        key: (
+            labels[key],
+            evaluate_retrieval(assistant, items, mode, k=RETRIEVAL_K, rerank=rr)["rows"],
+        )
+        for key, (mode, rr) in systems.items()
     }
     if baselines:
         out["llamaindex"] = (labels["llamaindex"], llamaindex_rows(assistant, items))
@@ -404,7 +416,8 @@ def gold_spans(assistant: Assistant, item: AnswerItem) -> list[Span]:
 
 
 def top_passage_answer(assistant: Assistant, question: str, standalone: str) -> Answer:
-    """The baseline: the top hybrid chunk verbatim, citing itself; it never abstains."""
+    """The baseline: the first passage of search (hybrid, re-ranked as configured) verbatim,
+    citing itself; it never abstains."""
     t0 = time.perf_counter()
     hits = assistant.search(standalone, 1)
     ms = (time.perf_counter() - t0) * 1000

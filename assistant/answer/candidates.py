@@ -43,6 +43,7 @@ def candidates(
     question: str,
     document: Callable[[str], Document],
     places: Sequence[re.Pattern] = (),
+    read_k: int = READ_K,
 ) -> list[Candidate]:
     """Every answerable unit of the top passages, once, with the context the reader reads.
 
@@ -60,7 +61,7 @@ def candidates(
     source = source_words(question)
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
-    for rank, hit in enumerate(hits[:READ_K], 1):
+    for rank, hit in enumerate(hits[:read_k], 1):
         doc = document(hit.chunk.doc_id)
         if source and not source & _source_of(doc):
             continue

@@ -21,6 +21,7 @@ from dataclasses import replace
 from assistant.answer.candidates import Candidate, candidates
 from assistant.answer.followup import condense
 from assistant.answer.render import abstention, cited_answer, mark_drafts
+from assistant.answer.rerank import rerank
 from assistant.answer.scoring import scored
 from assistant.answer.selection import (
     answer_part,
@@ -100,6 +101,10 @@ class Answerer:
             yield text
         yield answer
 
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """``hits`` re-ranked by what the reader finds in them (:mod:`assistant.answer.rerank`)."""
+        return rerank(self.reader, query, hits, self.document)
+
     def diagnose(
         self, question: str, history: list[dict] | None = None, top: int = 5
     ) -> list[dict]:
@@ -127,7 +132,6 @@ class Answerer:
         return scored(self.reader, part, candidates(hits, part, self.document, places))
 
     def _extractive(self, question: str, standalone: str, hits: list[Hit]) -> Answer:
-        related = tuple(hits[:3])
         chosen: list[Candidate] = []
         notes: dict[tuple[str, int], str] = {}
         for i, part in enumerate(_parts(standalone)):
@@ -138,7 +142,8 @@ class Answerer:
                     chosen.append(c)
             if note:
                 notes[(picked[1].unit.doc_id, picked[1].unit.start)] = note
-        if not chosen:
+        if not chosen:  # the closest passages, ordered as search orders them
+            related = tuple(self.rerank(standalone, hits)[:3])
             return abstention(question, standalone, related)
         chosen = with_rest_of_paragraph(chosen, self.document)
         chosen = in_reading_order(chosen, conflict=bool(notes))
