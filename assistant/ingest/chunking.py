@@ -1,7 +1,8 @@
 """Document → Chunks that respect structure. Pure functions, no I/O.
 
 Rules: a heading always travels with the content after it; a numbered paragraph is never
-split; a sentence that introduces a list (ends with ":" or "except") stays with the list;
+split; a sentence that introduces a list (ends with ":" or "except") stays with the list, and a
+numbered paragraph with its sub-paragraphs ("110. Decides that ...:", "(a) ...", "(b) ...");
 a table row is never split; a chunk never crosses into a new section; a footnote is a
 chunk of its own, cited as "section > footnote N". Each chunk is a
 contiguous span ``document.text[start:end]``, so citations can be highlighted in context.
@@ -80,9 +81,12 @@ def _units(doc: Document, target_chars: int) -> list[_Unit]:
         joins_prev = (
             prev is not None
             and not pending_headings
-            and
-            # a list item joins its introducing sentence and the items before it
-            (b.kind is BlockKind.LIST_ITEM and _introduces_list(doc, prev))
+            and (
+                # a list item joins its introducing sentence and the items before it
+                (b.kind is BlockKind.LIST_ITEM and _introduces_list(doc, prev))
+                # a sub-paragraph ("110(a)") joins its paragraph ("110. Decides that ...:")
+                or _continues(prev, b)
+            )
         )
         if joins_prev and prev is not None and prev.size + (b.end - prev.end) <= 3 * target_chars:
             prev.blocks.append(b)
@@ -95,6 +99,14 @@ def _units(doc: Document, target_chars: int) -> list[_Unit]:
     if pending_headings:  # trailing headings with no content still get indexed
         units.append(_Unit(pending_headings))
     return units
+
+
+_SUB = re.compile(r"(\d+)\(")
+
+
+def _continues(unit: _Unit, b: Block) -> bool:
+    sub = _SUB.match(b.number or "")
+    return bool(sub) and any(x.number == sub.group(1) for x in unit.blocks)
 
 
 def _introduces_list(doc: Document, unit: _Unit) -> bool:

@@ -735,7 +735,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05i"  # DOCX automatic numbering (2026-12-05: DOCX footnotes and endnotes, PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05j"  # sub-paragraphs chunked with their paragraph (2026-12-05: DOCX automatic numbering, DOCX footnotes and endnotes, PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

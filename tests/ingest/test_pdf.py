@@ -152,6 +152,16 @@ def test_paragraphs_are_numbered_and_hyphenation_undone(report: Document) -> Non
     assert numbered["1(b)"][0] == "(b) Recording every first transfer in the registry of the Party."
 
 
+def test_sub_paragraphs_stay_with_the_paragraph_that_introduces_them(report: Document) -> None:
+    # A chunk target smaller than paragraph 1 with its (a) and (b): they still travel
+    # together ("(a) Reporting every year ..." alone does not say what it is a list of).
+    chunks = chunk_document(report, target_chars=120)
+    [c] = [c for c in chunks if "(a) Reporting every year" in c.text]
+    assert "1. Decides that participating Parties" in c.text
+    assert "(b) Recording every first transfer" in c.text and "2. Requests" not in c.text
+    assert c.paragraph == "1–1(b)"
+
+
 def test_footnote_is_its_own_block_chunk_and_citation(report: Document) -> None:
     [(text, note)] = _blocks(report, BlockKind.FOOTNOTE)
     assert text == "A first transfer is the first international transfer of a mitigation outcome."
