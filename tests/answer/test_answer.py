@@ -369,6 +369,37 @@ def test_an_answering_sentence_comes_with_the_rest_of_its_paragraph(tmp_path) ->
     assert second.unit.text == "It covers carbon credits."
 
 
+def test_an_answer_that_needs_its_antecedent_or_its_items_gets_them(tmp_path) -> None:
+    # A sentence that opens with a pronoun starts at the sentence before it; one that ends
+    # in a colon takes the items after it (a flat list: up to 1.5 x ANSWER_CHARS in all).
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.selection import with_rest_of_paragraph
+    from assistant.answer.sentences import units_of
+    from assistant.ingest.loaders import load_file
+
+    path = tmp_path / "factsheet.md"
+    path.write_text(
+        "# Factsheet\n\nCORSIA was set up by ICAO. It was adopted in 2016.\n\n"
+        "- The credits may be used for several purposes, such as:\n"
+        "- To offset up to 5% of a company's taxable emissions.\n"
+        "- To meet Nationally Determined Contributions and CORSIA.\n"
+        f"- {'A long further point about the agreement, ' * 12}ending here.\n"
+    )
+    doc = load_file(path)
+    units = {u.text: u for u in units_of(doc, 0, len(doc.text))}
+
+    def cand(text: str) -> Candidate:
+        return Candidate(units[text], None, 1, text)  # type: ignore[arg-type]
+
+    [it] = with_rest_of_paragraph([cand("It was adopted in 2016.")], lambda _: doc)
+    assert it.unit.text == "CORSIA was set up by ICAO. It was adopted in 2016."
+    intro = "The credits may be used for several purposes, such as:"
+    [listed] = with_rest_of_paragraph([cand(intro)], lambda _: doc)
+    assert listed.unit.text.startswith(intro)
+    assert listed.unit.text.endswith("Nationally Determined Contributions and CORSIA.")
+    assert doc.text[listed.unit.start : listed.unit.end] == listed.unit.text
+
+
 @pytest.mark.parametrize(
     ("question", "named"),
     [

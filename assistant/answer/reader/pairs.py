@@ -89,7 +89,7 @@ _STOP = frozenset(
     ]
 )
 # A sentence that opens with one of these leans on the one before it.
-_ANAPHOR = re.compile(r"^(It|Its|This|These|That|Those|They|Their|Them|He|She|His|Her|Such)\b")
+ANAPHOR = re.compile(r"^(It|Its|This|These|That|Those|They|Their|Them|He|She|His|Her|Such)\b")
 
 
 def candidate_text(sentence: str, heading: str = "", previous: str = "") -> str:
@@ -99,7 +99,7 @@ def candidate_text(sentence: str, heading: str = "", previous: str = "") -> str:
     parts = [sentence.strip()]
     if heading:
         parts.append(heading.strip())
-    if previous and _ANAPHOR.match(sentence.strip()):
+    if previous and ANAPHOR.match(sentence.strip()):
         parts.append(previous.strip())
     return " | ".join(parts)
 
