@@ -412,12 +412,15 @@ def evaluate(
     chunks_per_doc = n_chunks / max(len(snap.records), 1)
     qids = list(data.queries)[: limit_queries or None]
     results: list[ModeResult] = []
-    done: dict[tuple[Mode, FusionMethod | None], ModeResult] = {}
+    done: dict[tuple[Mode, FusionMethod | None, bool], ModeResult] = {}
     for spec in modes or default_modes():
-        # "hybrid" is also one of the explicit fusion methods: run that configuration once.
+        # "hybrid" is also one of the explicit fusion methods: run that configuration once
+        # (re-ranked or not: "hybrid" is re-ranked as configured, "hybrid:{fusion}" never).
         fusion = (spec.fusion or assistant.settings.fusion) if spec.mode is Mode.HYBRID else None
-        if (spec.mode, fusion) in done:
-            same = done[(spec.mode, fusion)]
+        rerank = assistant.settings.rerank if spec.rerank is None else spec.rerank
+        key = (spec.mode, fusion, rerank and spec.mode is Mode.HYBRID)
+        if key in done:
+            same = done[key]
             results.append(ModeResult(spec.label, dict(same.metrics), same.seconds))
             continue
         scores: dict[str, list[float]] = {
@@ -445,7 +448,7 @@ def evaluate(
         result = ModeResult(spec.label, {k: mean(v) for k, v in scores.items()}, elapsed)
         if progress and not bar:
             print(f"{spec.label}: {len(qids)} queries in {elapsed:.1f} s", file=sys.stderr)
-        done[(spec.mode, fusion)] = result
+        done[key] = result
         results.append(result)
     return results, len(qids)
 

@@ -28,7 +28,10 @@ from assistant.types import Document, Hit
 if TYPE_CHECKING:
     from assistant.answer.reader.runtime import Reader
 
-# Passages retrieved to be re-ranked: the top ``k`` come from these.
+# Passages re-ranked: search re-orders its first RERANK_POOL and keeps a longer list's tail
+# as retrieval ranked it. Re-ranking all of BEIR's hundred lifted every passage the reader
+# happened to read over better-retrieved ones: SciFact nDCG@10 0.736 -> 0.700; the first ten
+# re-ranked, 0.737 (same index, same run).
 RERANK_POOL = 10
 # The usual RRF constant (Cormack et al. 2009); 30 and 100 gave the same ranks on the gold.
 RRF_K = 60
