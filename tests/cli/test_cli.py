@@ -65,6 +65,17 @@ def test_search_json_contract(cli_index: Path) -> None:
     assert any("S$45" in res["text"] for res in out["results"])
 
 
+def test_search_reranks_unless_told_not_to(cli_index: Path) -> None:
+    # Re-ranked scores are reciprocal-rank fusions (at most 2/61); --no-rerank gives the
+    # hybrid fusion's own scores, the first of them well above that.
+    query = ["search", "How much may a company offset with international credits?", "--json"]
+    reranked = json.loads(run(query, cli_index).stdout)["results"]
+    plain = json.loads(run([*query, "--no-rerank"], cli_index).stdout)["results"]
+    assert all(r["score"] <= 2 / 61 + 1e-9 for r in reranked)
+    assert plain[0]["score"] > 2 / 61
+    assert len(plain) == len(reranked) == 5
+
+
 def test_search_reads_queries_from_stdin_in_one_process(cli_index: Path) -> None:
     r = run(
         ["search", "-", "--k", "2"],
