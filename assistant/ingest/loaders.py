@@ -660,6 +660,9 @@ def _drop_debris(blocks: list[RawBlock]) -> list[RawBlock]:
 # A paragraph number: "36." or "3.1"; three digits only with a dot ("140. Decides").
 _NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*|\d{3}(?=\.))(?:\.|\s)\s*(?=[A-Z“\"(\[])")
 _SUB_NUMBERED = re.compile(r"^\((?P<sub>[a-z]{1,2}|[ivxl]{1,6})\)\s")
+# A third level under a roman sub-paragraph, printed "a." ("(i) Identification of NMAs:"
+# then "a. Identifying focus areas ..."): only read as a number right under a roman one.
+_DOTTED_SUB = re.compile(r"^(?P<sub>[a-z])\.\s+(?=[A-Z])")
 _ROMAN = re.compile(r"[ivxl]+")
 
 
@@ -687,30 +690,36 @@ def _assemble(raw: list[RawBlock]) -> tuple[str, list[Block]]:
 
 class _Numbering:
     """Printed paragraph numbers, sub-paragraphs qualified by their parent: "36", "36(a)",
-    "36(a)(ii)". A heading ends the parent's scope."""
+    "36(a)(ii)", and a third level printed "a." under a roman one, "8(a)(i)(a)". A heading
+    ends the parent's scope."""
 
     def __init__(self) -> None:
         self.parent: str | None = None
         self.letter: str | None = None
+        self.roman: str | None = None  # the roman sub-paragraph a "a." item is under
 
     def of(self, kind: BlockKind, text: str) -> str | None:
         if kind is BlockKind.HEADING:
-            self.parent = self.letter = None
+            self.parent = self.letter = self.roman = None
         if kind is not BlockKind.PARAGRAPH or _DATE_LINE.match(text):
             return None
         if m := _NUMBERED.match(text):
-            self.parent, self.letter = m.group("num"), None
+            self.parent, self.letter, self.roman = m.group("num"), None, None
             return self.parent
+        if self.roman and (m := _DOTTED_SUB.match(text)):
+            return f"{self.roman}({m.group('sub')})"
         if not (m := _SUB_NUMBERED.match(text)):
             return None
         sub = m.group("sub")
+        self.roman = None
         if self.parent is None:  # a list under unnumbered text ("Article 1 ... (a)")
             return f"({sub})"
         follows = self.letter is not None and len(sub) == 1 and ord(sub) == ord(self.letter) + 1
         if _ROMAN.fullmatch(sub) and not follows:  # "(i)" after "(h)" is a letter
-            return (
+            self.roman = (
                 f"{self.parent}({self.letter})({sub})" if self.letter else f"{self.parent}({sub})"
             )
+            return self.roman
         self.letter = sub
         return f"{self.parent}({sub})"
 
@@ -735,7 +744,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 # Part of every content hash: bump it when a loader's output changes, so that an existing
 # index reads its files again instead of keeping the text the older loader produced.
-LOADER_VERSION = "2026-12-05j"  # sub-paragraphs chunked with their paragraph (2026-12-05: DOCX automatic numbering, DOCX footnotes and endnotes, PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
+LOADER_VERSION = "2026-12-05k"  # third-level "a." items under "(i)" numbered; sub-paragraphs chunked with their paragraph (2026-12-05: DOCX automatic numbering, DOCX footnotes and endnotes, PDF "Article" + "2." runs on, PDF header rows wrapped onto two, plain-text "(1)" footnotes, DOCX note markers dropped, PDF table cells read by overlap lines, Markdown footnotes, PDF tables across a page break; 2026-12-04: Markdown pipe tables as rows; 2026-12-02: layout-aware PDFs)
 
 
 def _hash(data: bytes, meta: DocMeta) -> str:

@@ -97,6 +97,31 @@ def test_numbered_paragraphs_detected() -> None:
     assert numbers == ["2", "3", "4", "5", "6", "7", "8"]
 
 
+def test_a_third_level_under_a_roman_sub_paragraph_is_numbered(tmp_path: Path) -> None:
+    # Decision 4/CMA.3, paragraph 8: "(a)" > "(i)" > "a.". A "a." line that is not under a
+    # roman sub-paragraph stays unnumbered.
+    path = tmp_path / "decision.txt"
+    paras = [
+        "Work programme on non-market approaches",
+        "7. The work programme will be initiated in 2022.",
+        "8. The work programme will include the following activities:",
+        "(a) Identifying measures:",
+        "(i) Identification of NMAs:",
+        "a. Identifying focus areas of the work programme activities;",
+        "b. Identifying existing NMAs under the framework;",
+        "(ii) Identification of measures:",
+        "a. Identifying and evaluating positive experience;",
+        "(b) Implementing measures:",
+        "a. Not a third level, since no roman sub-paragraph is open.",
+    ]
+    path.write_text("\n\n".join(paras) + "\n")
+    doc = load_file(path)
+    numbers = [b.number for b in doc.blocks][2:]
+    assert numbers == [
+        "8", "8(a)", "8(a)(i)", "8(a)(i)(a)", "8(a)(i)(b)", "8(a)(ii)", "8(a)(ii)(a)", "8(b)", None,
+    ]  # fmt: skip
+
+
 def test_markdown_file(tmp_path: Path) -> None:
     doc = load_file(DATA / "sample.md")
     assert doc.meta.title == "Testland Media Release"
