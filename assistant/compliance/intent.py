@@ -34,7 +34,12 @@ _ELIGIBILITY_WORDS = re.compile(
     r"|\bsurrender",
     re.I,
 )
-_OFFSET_WORDS = re.compile(r"credit|offset|\bICCs?\b|\btax|liabilit|how (?:many|much)", re.I)
+_WH = re.compile(r"\s*(?:which|what|how|when|where|who|why)\b", re.I)
+# Words that make an amount of tonnes the user's emissions to offset, not any tonnage ("the
+# 2.175 million tonnes of nature-based credits Singapore is contracting").
+_OFFSET_WORDS = re.compile(
+    r"\bemi(?:t|ts|tted|tting|ssions?)\b|offset|\bICCs?\b|taxable|liabilit", re.I
+)
 
 _JNR = re.compile(
     r"\b(?:VCS\s+)?(?:JNR|Jurisdictional\s+and\s+Nested\s+REDD\+?)(?:\s*\(JNR\))?"
@@ -70,13 +75,16 @@ _MULTIPLIER = {"thousand": 1_000, "k": 1_000, "million": 1_000_000, "mn": 1_000_
 
 
 def _find_phrase(text: str, phrases: list[str]) -> tuple[str, int] | None:
-    """The longest phrase found in ``text`` as whole words, with its position."""
+    """The first phrase named in ``text`` (as whole words; the longest of those that start
+    there: "Gold Standard for the Global Goals", not "Gold Standard"), with its position.
+    The first, not the longest: "... for a project in Ghana? I understand it is excluded for
+    Papua New Guinea" is about Ghana."""
     best: tuple[str, int] | None = None
-    for p in sorted(phrases, key=len, reverse=True):
+    for p in phrases:
         short = len(p) <= 4 and p.isupper()
         flags = 0 if short else re.I
         m = re.search(rf"(?<![\w.]){re.escape(p)}(?![\w])", text, flags)
-        if m and (best is None or len(p) > len(best[0])):
+        if m and (best is None or (m.start(), -len(p)) < (best[1], -len(best[0]))):
             best = (p, m.start())
     return best
 
@@ -179,8 +187,8 @@ def parse_intent(
         rules: when given, its host-country, programme and methodology names are recognised
             too (e.g. a methodology given only by its name).
     Returns:
-        An EligibilityQuery when a programme or methodology is named together with a host
-        country or an eligibility word ("eligible", "used against the carbon tax"); an
+        An EligibilityQuery when a programme or methodology is named together with an
+        eligibility word ("eligible", "used against the carbon tax"); an
         OffsetQuery when an amount of emissions is named with a credits/tax word (its year may
         be None); otherwise None.
     """
@@ -189,7 +197,12 @@ def parse_intent(
     programme = _programme(text, rules)
     methodology = _methodology(text, rules)
     country = _country(text, rules)
-    if (programme or methodology) and (country or _ELIGIBILITY_WORDS.search(text)):
+    # An eligibility word is needed, not only a country: "How many JCM partner countries did
+    # Japan have?" names a programme and a country but asks nothing the checker answers.
+    # A question for a list ("Which VCS methodologies are allowed for PNG?") is retrieval's:
+    # the checker judges one methodology, so it is taken only when one is named.
+    listing = methodology is None and _WH.match(text)
+    if (programme or methodology) and _ELIGIBILITY_WORDS.search(text) and not listing:
         scope = _SCOPE.search(text)
         return EligibilityQuery(
             host_country=country,

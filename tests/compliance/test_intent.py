@@ -46,6 +46,11 @@ ELIGIBILITY = [
      EligibilityQuery("Papua New Guinea", "Global Carbon Council", "GCCM004")),
     ("Can ACR credits from Peru be used, methodology published March 30, 2023?",
      EligibilityQuery("Peru", "ACR", None, date(2023, 3, 30))),
+    # the country the project is in is the one named first, not the longest name
+    ("Could our project in Ghana use VM0044? I read it is excluded for Papua New Guinea.",
+     EligibilityQuery("Ghana", None, "VM0044")),
+    ("Which version of VM0042 is allowed for Papua New Guinea?",
+     EligibilityQuery("Papua New Guinea", None, "VM0042")),
 ]  # fmt: skip
 
 
@@ -102,6 +107,13 @@ def test_an_offset_query_without_a_year_is_not_run() -> None:
     "How many implementation agreements has Singapore signed?",
     "What are the seven principles of the Eligibility Criteria?",
     "Who co-chairs the Singapore-Peru Joint Committee?",
+    # a programme and a country, but nothing the checker judges
+    "How many JCM partner countries did Japan have before India joined?",
+    "When did Indonesia sign its mutual recognition agreement with Gold Standard?",
+    # tonnes that are not the user's emissions
+    "What price per tonne did Singapore pay for the 2.175 million tonnes of nature-based credits?",
+    # a list is retrieval's: the checker judges one named methodology
+    "Which VCS methodologies are allowed as exceptions for Papua New Guinea?",
     "I bought a car in 2024 for 30000 dollars.",
     "",
     "   ",
