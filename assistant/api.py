@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
-from assistant.answer import RERANK_POOL, Answerer
+from assistant.answer import RERANK_POOL, Answerer, is_question
 from assistant.config import Settings
 from assistant.index import (
     ChromaStore,
@@ -123,15 +123,18 @@ class Assistant:
         rerank: bool | None = None,
     ) -> list[Hit]:
         """Ranked passages for ``query``: :meth:`assistant.retrieval.retriever.Retriever.search`,
-        then, for hybrid search, re-ranked by the reader (:mod:`assistant.answer.rerank`).
+        then, for a hybrid search for a question, re-ranked by the reader
+        (:mod:`assistant.answer.rerank`; keywords, claims and summaries keep the hybrid order).
 
         Args:
             rerank: re-rank hybrid results (default ``settings.rerank``); dense and BM25
                 results, the baselines, are never re-ranked.
         """
         k = k or self.settings.top_k
-        if not (self.settings.rerank if rerank is None else rerank) or (
-            RetrievalMode(mode) is not RetrievalMode.HYBRID
+        if (
+            not (self.settings.rerank if rerank is None else rerank)
+            or RetrievalMode(mode) is not RetrievalMode.HYBRID
+            or not is_question(query)
         ):
             return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
         # The reader re-orders the first RERANK_POOL; a longer list keeps its tail as ranked.

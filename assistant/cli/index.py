@@ -72,8 +72,8 @@ def search_cmd(
         bool | None,
         typer.Option(
             "--rerank/--no-rerank",
-            help="Re-order hybrid results with the reader (default: ASSISTANT_RERANK, on); "
-            "--no-rerank is about 0.1 s faster.",
+            help="Re-order hybrid results for a question with the reader (default: "
+            "ASSISTANT_RERANK, on); --no-rerank is about 0.1 s faster.",
         ),
     ] = None,
     as_json: Annotated[
@@ -85,8 +85,8 @@ def search_cmd(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
 ) -> None:
-    """Find the passages that best match a query (dense + BM25, fused, then re-ranked by the
-    reader)."""
+    """Find the passages that best match a query (dense + BM25, fused; a question is then
+    re-ranked by the reader)."""
     filters = build_filters(doc, type_, country, date_from, date_to)
     queries = lines(query)
     a = assistant_from_env()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant.types import Hit, RetrievalMode
 
 QUESTION = "How much of its taxable emissions may a company offset with international credits?"
@@ -80,3 +82,26 @@ def test_a_long_result_list_keeps_its_tail_as_retrieval_ranked_it(corpus_assista
     ids = [h.chunk.chunk_id for h in hits]
     assert ids[RERANK_POOL:] == [h.chunk.chunk_id for h in plain[RERANK_POOL:]]
     assert sorted(ids[:RERANK_POOL]) == sorted(h.chunk.chunk_id for h in plain[:RERANK_POOL])
+
+
+@pytest.mark.parametrize(
+    ("query", "question"),
+    [
+        ("How much may a company offset?", True),
+        ("carbon tax rate in 2026?", True),
+        ("Under 2/CMA.3, what is a first transfer", True),
+        ("is VM0044 eligible for PNG", True),
+        ("carbon tax rate in 2026", False),  # keywords
+        ("0-dimensional biomaterials lack inductive properties.", False),  # a SciFact claim
+        ("howl of the wind", False),
+    ],
+)
+def test_only_questions_are_re_ranked(corpus_assistant, query: str, question: bool) -> None:
+    from assistant.answer import is_question
+
+    assert is_question(query) is question
+    a = corpus_assistant
+    plain = [h.chunk.chunk_id for h in a.search(query, 5, rerank=False)]
+    searched = [h.chunk.chunk_id for h in a.search(query, 5)]
+    if not question:
+        assert searched == plain
