@@ -40,14 +40,16 @@ RERANK_POOL = 10
 # summarisation), re-ranking every query gave nDCG@10 0.737 against 0.736 and 0.634 against
 # 0.648; re-ranking only questions, 0.647 against 0.648 on the second (same runs).
 _QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did"
+    r"\?|^\s*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did"
     r"|can|could|should|would|will|may|might|must|has|have|had|under|according)\b",
     re.I,
 )
 
 
 def is_question(query: str) -> bool:
-    """Whether ``query`` reads as a question ("... ?", or opening with a question word)."""
+    """Whether ``query`` reads as a question: it holds a "?" (a follow-up made standalone
+    reads "For those programmes, how ...? (Which host country ...)") or opens with a
+    question word."""
     return bool(_QUESTION.search(query))
 
 

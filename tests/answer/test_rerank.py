@@ -91,6 +91,7 @@ def test_a_long_result_list_keeps_its_tail_as_retrieval_ranked_it(corpus_assista
         ("carbon tax rate in 2026?", True),
         ("Under 2/CMA.3, what is a first transfer", True),
         ("is VM0044 eligible for PNG", True),
+        ("For those, how recent may it be? (Which list applies)", True),  # a follow-up
         ("carbon tax rate in 2026", False),  # keywords
         ("0-dimensional biomaterials lack inductive properties.", False),  # a SciFact claim
         ("howl of the wind", False),
