@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest import block_at, footnote_section, section_path
-from assistant.types import BlockKind, Chunk, Citation, Document
+from assistant.types import Block, BlockKind, Chunk, Citation, Document
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
@@ -83,6 +83,8 @@ def cite_span(n: int, doc: Document, start: int, end: int, chunk_id: str = "") -
         section = footnote_section(section, block)
     elif block is not None and block.number:
         section = f"{section}{' > ' if section else ''}para. {block.number}"
+    elif block is not None and (pp := preambular_ordinal(doc, block)):
+        section = f"{section}{' > ' if section else ''}preambular para. {pp}"
     return Citation(
         n=n,
         chunk_id=chunk_id,
@@ -96,6 +98,34 @@ def cite_span(n: int, doc: Document, start: int, end: int, chunk_id: str = "") -
         start=start,
         end=end,
     )
+
+
+# The line a UN treaty's or decision's preamble opens with: "The Parties to this Agreement,",
+# "The Conference of the Parties serving as the meeting of the Parties to the Paris Agreement,".
+_PREAMBLE_OPENS = re.compile(r"^The (?:Parties|Conference|Meeting|General Assembly)\b[^.;:]*,$")
+_PREAMBULAR_END = re.compile(r"[,;][”\"’]?$")
+
+
+def preambular_ordinal(doc: Document, block: Block) -> int | None:
+    """Which preambular paragraph of a UN treaty or decision ``block`` is (1-based), as UN
+    texts cite them ("the tenth preambular paragraph of the Paris Agreement"); None outside a
+    preamble. Preambular paragraphs are unnumbered and end in a comma; they follow the
+    opening line and come before any heading or numbered paragraph. Counting only those that
+    end in a comma skips the first half of one split by a page break."""
+    i = next((k for k, b in enumerate(doc.blocks) if b.start == block.start), None)
+    if i is None or not _PREAMBULAR_END.search(doc.text[block.start : block.end]):
+        return None
+    n = 0
+    for b in reversed(doc.blocks[: i + 1]):
+        text = doc.text[b.start : b.end]
+        if b.kind is BlockKind.HEADING or b.number:
+            return None
+        if b.kind is not BlockKind.PARAGRAPH:
+            continue
+        if _PREAMBLE_OPENS.match(text):
+            return n or None
+        n += bool(_PREAMBULAR_END.search(text))
+    return None
 
 
 def cite_quote(n: int, doc: Document, quote: str, chunk_id: str = "") -> Citation | None:

@@ -395,3 +395,32 @@ def test_decisions_file_is_split_into_decisions_with_annex_paths(official: dict)
     assert citation.section.endswith("para. 18") and citation.page == 18
     chunk = next(c for c in chunk_document(doc) if c.start <= para.start < c.end)
     assert "2/CMA.3" in chunk.section and chunk.paragraph and chunk.paragraph.startswith("18")
+
+
+def test_a_preambular_paragraph_is_cited_by_its_ordinal(official: dict) -> None:
+    # UN texts cite their unnumbered preambles by ordinal: 2/CMA.3 recalls "the tenth
+    # preambular paragraph of the Paris Agreement", the one on a just transition. Both
+    # copies of the Agreement (01, and the annex of decision 1/CP.21 in 02) agree.
+    from assistant.answer.citations import cite_quote
+
+    just_transition = "Taking into account the imperatives of a just transition of the workforce"
+    for key in ("01", "02"):
+        doc, _ = official[key]
+        citation = cite_quote(1, doc, just_transition)
+        assert citation is not None and citation.section.endswith("preambular para. 10"), key
+        first = cite_quote(1, doc, "Being Parties to the United Nations Framework Convention")
+        assert first is not None and first.section.endswith("preambular para. 1"), key
+    doc, _ = official["02"]
+    recognizing = cite_quote(1, doc, "Recognizing that climate change represents an urgent")
+    assert recognizing is not None
+    assert recognizing.section.endswith(
+        "1/CP.21 Adoption of the Paris Agreement > preambular para. 5"
+    )
+    # an operative paragraph keeps its number; a web text has no preamble
+    article = cite_quote(1, official["01"][0], "This Agreement, in enhancing the implementation")
+    assert article is not None and "preambular" not in article.section
+    from assistant.answer.citations import preambular_ordinal
+    from assistant.ingest.loaders import load_file as load
+
+    web = load(next((Path(__file__).parents[2] / "corpus").glob("002_*.txt")))
+    assert not any(preambular_ordinal(web, b) for b in web.blocks)
