@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant.answer.followup import condense, is_followup
 from assistant.answer.sentences import answer_type, is_pointer, source_words, sub_questions
 from assistant.errors import QueryError
+
+if TYPE_CHECKING:
+    from assistant.answer.candidates import Candidate
+    from assistant.types import Document
 
 
 def test_short_cited_answer(corpus_assistant) -> None:
@@ -337,12 +343,19 @@ def test_a_pointer_to_an_annex_or_table_reaches_its_rows(
     assert doc.text[pointed.unit.start : pointed.unit.end] == pointed.unit.text
 
 
+def _candidates_of(doc: Document) -> Callable[[str], Candidate]:
+    """A function giving the candidate of ``doc``'s unit with exactly this text."""
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.sentences import units_of
+
+    units = {u.text: u for u in units_of(doc, 0, len(doc.text))}
+    return lambda text: Candidate(units[text], None, 1, text)  # type: ignore[arg-type]
+
+
 def test_an_answering_sentence_comes_with_the_rest_of_its_paragraph(tmp_path) -> None:
     # The next sentence joins while the whole stays within ANSWER_CHARS; a sentence that
     # is itself chosen keeps its own citation; a list intro is left to its list.
-    from assistant.answer.candidates import Candidate
     from assistant.answer.selection import ANSWER_CHARS, with_rest_of_paragraph
-    from assistant.answer.sentences import units_of
     from assistant.ingest.loaders import load_file
 
     long = "It also sets out " + "many further conditions, " * 20 + "in the end."
@@ -352,10 +365,7 @@ def test_an_answering_sentence_comes_with_the_rest_of_its_paragraph(tmp_path) ->
         f"{long}\n\nThe fee is set in another paragraph of the release.\n"
     )
     doc = load_file(path)
-    units = {u.text: u for u in units_of(doc, 0, len(doc.text))}
-
-    def cand(text: str) -> Candidate:
-        return Candidate(units[text], None, 1, text)  # type: ignore[arg-type]
+    cand = _candidates_of(doc)
 
     [one] = with_rest_of_paragraph([cand("Singapore signed the agreement in 2024.")], lambda _: doc)
     assert one.unit.text == "Singapore signed the agreement in 2024. It covers carbon credits."
@@ -372,9 +382,7 @@ def test_an_answering_sentence_comes_with_the_rest_of_its_paragraph(tmp_path) ->
 def test_an_answer_that_needs_its_antecedent_or_its_items_gets_them(tmp_path) -> None:
     # A sentence that opens with a pronoun starts at the sentence before it; one that ends
     # in a colon takes the items after it (a flat list: up to 1.5 x ANSWER_CHARS in all).
-    from assistant.answer.candidates import Candidate
     from assistant.answer.selection import with_rest_of_paragraph
-    from assistant.answer.sentences import units_of
     from assistant.ingest.loaders import load_file
 
     path = tmp_path / "factsheet.md"
@@ -386,10 +394,7 @@ def test_an_answer_that_needs_its_antecedent_or_its_items_gets_them(tmp_path) ->
         f"- {'A long further point about the agreement, ' * 12}ending here.\n"
     )
     doc = load_file(path)
-    units = {u.text: u for u in units_of(doc, 0, len(doc.text))}
-
-    def cand(text: str) -> Candidate:
-        return Candidate(units[text], None, 1, text)  # type: ignore[arg-type]
+    cand = _candidates_of(doc)
 
     [it] = with_rest_of_paragraph([cand("It was adopted in 2016.")], lambda _: doc)
     assert it.unit.text == "CORSIA was set up by ICAO. It was adopted in 2016."
