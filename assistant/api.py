@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
-from assistant.answer import RERANK_POOL, Answerer, is_question
+from assistant.answer import RERANK_POOL, Answerer
 from assistant.config import Settings
 from assistant.index import (
     ChromaStore,
@@ -131,10 +131,8 @@ class Assistant:
                 results, the baselines, are never re-ranked.
         """
         k = k or self.settings.top_k
-        if (
-            not (self.settings.rerank if rerank is None else rerank)
-            or RetrievalMode(mode) is not RetrievalMode.HYBRID
-            or not is_question(query)
+        if RetrievalMode(mode) is not RetrievalMode.HYBRID or not self.answerer.reranks(
+            query, rerank
         ):
             return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
         # The reader re-orders the first RERANK_POOL; a longer list keeps its tail as ranked.

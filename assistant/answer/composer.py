@@ -21,7 +21,7 @@ from dataclasses import replace
 from assistant.answer.candidates import Candidate, candidates
 from assistant.answer.followup import condense
 from assistant.answer.render import abstention, cited_answer, mark_drafts
-from assistant.answer.rerank import rerank
+from assistant.answer.rerank import is_question, rerank
 from assistant.answer.scoring import scored
 from assistant.answer.selection import (
     answer_part,
@@ -101,6 +101,11 @@ class Answerer:
             yield text
         yield answer
 
+    def reranks(self, query: str, on: bool | None = None) -> bool:
+        """Whether search re-ranks ``query`` (``on``, default ``settings.rerank``): only a
+        question is re-ranked (:func:`assistant.answer.rerank.is_question`)."""
+        return (self.settings.rerank if on is None else on) and is_question(query)
+
     def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
         """``hits`` re-ranked by what the reader finds in them (:mod:`assistant.answer.rerank`)."""
         return rerank(self.reader, query, hits, self.document)
@@ -143,7 +148,9 @@ class Answerer:
             if note:
                 notes[(picked[1].unit.doc_id, picked[1].unit.start)] = note
         if not chosen:  # the closest passages, ordered as search orders them
-            related = tuple(self.rerank(standalone, hits)[:3])
+            if self.reranks(standalone):
+                hits = self.rerank(standalone, hits)
+            related = tuple(hits[:3])
             return abstention(question, standalone, related)
         chosen = with_rest_of_paragraph(chosen, self.document)
         chosen = in_reading_order(chosen, conflict=bool(notes))

@@ -73,8 +73,8 @@ def rerank(
             best[p] = max(best[p], float(logit))
     by_reader = {int(p): r for r, p in enumerate(np.argsort(-best, kind="stable"), 1)}
     fused = [
-        1 / (RRF_K + r) + (1 / (RRF_K + by_reader[i]) if np.isfinite(best[i]) else 0.0)
-        for i, r in enumerate(range(1, len(hits) + 1))
+        1 / (RRF_K + i + 1) + (1 / (RRF_K + by_reader[i]) if np.isfinite(best[i]) else 0.0)
+        for i in range(len(hits))
     ]
     order = sorted(range(len(hits)), key=lambda i: (-fused[i], i))
     return [replace(hits[i], score=fused[i]) for i in order]

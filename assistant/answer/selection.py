@@ -18,7 +18,6 @@ from assistant.answer.sentences import (
     AnswerType,
     Unit,
     answer_type,
-    is_item,
     items_after,
     pointed_items,
     sentence_spans,
@@ -232,26 +231,25 @@ def with_rest_of_paragraph(
                     break
                 end = e
         if not u.list_intro and doc.text[start:end].rstrip().endswith(":"):
-            end = _items_after_colon(doc, start, end, starts)
+            end = _items_after_colon(doc, u, start, end, starts)
         if (start, end) != (u.start, u.end):
             c = replace(c, unit=replace(u, start=start, end=end, text=doc.text[start:end]))
         out.append(c)
     return out
 
 
-def _items_after_colon(doc: Document, start: int, end: int, starts: set[tuple[str, int]]) -> int:
-    """The end of the items that the text ``[start, end)``, ending in a colon, introduces: at
-    least one, then more while the whole stays within 1.5 times ``ANSWER_CHARS`` (a flat
-    list does not say where the introduced items stop)."""
-    blocks = doc.blocks
-    i = next((k for k, b in enumerate(blocks) if b.start <= end <= b.end), None)
-    if i is None:
-        return end
+def _items_after_colon(
+    doc: Document, unit: Unit, start: int, end: int, starts: set[tuple[str, int]]
+) -> int:
+    """The end of the items that ``unit``, ending in a colon, introduces (``items_after``):
+    at least one, then more while the whole ``[start, ...)`` stays within 1.5 times
+    ``ANSWER_CHARS`` (a flat list does not say where the introduced items stop)."""
+    run = items_after(doc, unit)
     new_end = end
-    for b in blocks[i + 1 :]:
-        if not is_item(b) or (doc.doc_id, b.start) in starts:
-            break
-        if new_end > end and b.end - start > ANSWER_CHARS * 3 // 2:
+    for b in doc.blocks[run[0] : run[1]] if run else ():
+        if (doc.doc_id, b.start) in starts or (
+            new_end > end and b.end - start > ANSWER_CHARS * 3 // 2
+        ):
             break
         new_end = b.end
     return new_end
