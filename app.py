@@ -120,7 +120,7 @@ def build_app(
         # Created here, shown under the tabs: the Documents tab refreshes it.
         footer = gr.Markdown(elem_id="a6-footer", render=False)
         with gr.Tabs():
-            filters = _chat_tab(assistant, settings, rules, choices, warming)
+            filters = _chat_tab(assistant, settings, choices, warming)
             _documents_tab(demo, assistant, settings, users, choices, [footer, *filters])
             _compliance_tabs(rules, rules_error)
         footer.render()
@@ -137,7 +137,6 @@ def build_app(
 def _chat_tab(
     assistant: Assistant,
     settings: Settings,
-    rules: RuleBook | None,
     choices: dict[str, list],
     warming: threading.Thread | None,
 ) -> list[gr.Dropdown]:
@@ -168,11 +167,12 @@ def _chat_tab(
             yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip()
             warming.join()
         try:
-            turn = present.compliance_turn(message, rules) if rules is not None else None
             filters = present.make_filters(doc_ids, types, countries)
             history = present.history_for_ask(turns)
             user = getattr(request, "username", None)  # recorded in the audit trail
-            for item in [] if turn else assistant.ask_stream(message, history, filters, user=user):
+            # An eligibility or offset question is answered by the compliance tools inside
+            # ``ask`` (assistant/compliance/handoff.py), as for the CLI and the evals.
+            for item in assistant.ask_stream(message, history, filters, user=user):
                 if isinstance(item, str):
                     shown[-1]["content"] = present.streaming_markdown(item)
                     yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip()

@@ -11,12 +11,16 @@ Heavy parts (model, Chroma, BM25) load lazily, once, on first use.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.answer import RERANK_POOL, Answerer
+from assistant.answer import RERANK_POOL, Answerer, validate_question
 from assistant.config import Settings
 from assistant.index import (
     ChromaStore,
@@ -32,7 +36,12 @@ from assistant.retrieval import Filters, Retriever
 from assistant.serve import AuditLog
 from assistant.types import Answer, Document, FusionMethod, Hit, IndexStatus, RetrievalMode
 
+if TYPE_CHECKING:
+    from assistant.compliance import RuleBook
+
 __all__ = ["Assistant", "IndexStatus"]
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -61,6 +70,18 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         return Answerer(self.settings, self.retriever, self.document)
+
+    @cached_property
+    def rules(self) -> RuleBook | None:
+        """The compliance tools' rules from ``corpus_dir/rules``; None (logged) when the corpus
+        has none or they do not check out, and then ``ask`` leaves every question to retrieval."""
+        from assistant.compliance import RulesError, load_rules
+
+        try:
+            return load_rules(self.settings.corpus_dir)
+        except RulesError as exc:
+            log.warning("compliance tools unavailable: %s", exc)
+            return None
 
     @cached_property
     def audit(self) -> AuditLog | None:
@@ -151,6 +172,9 @@ class Assistant:
     ) -> Answer:
         """A short cited answer, or an honest abstention. See :mod:`assistant.answer.composer`.
 
+        An eligibility question that names a methodology, or an offset question, is answered
+        by the compliance tools (:mod:`assistant.compliance.handoff`; ``Answer.mode`` is
+        ``tool`` and ``Answer.result`` holds the whole verdict or calculation).
         Every answer is appended to the audit trail (:mod:`assistant.serve.audit`) when it is on.
 
         Args:
@@ -161,7 +185,7 @@ class Assistant:
         Raises:
             QueryError: an empty or over-long question.
         """
-        answer = self.answerer.ask(question, history, filters)
+        answer = self._tool_answer(question) or self.answerer.ask(question, history, filters)
         if self.audit is not None:
             self.audit.record(answer, user)
         return answer
@@ -175,10 +199,23 @@ class Assistant:
         user: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, yielding the growing answer text and then the final Answer."""
-        for item in self.answerer.stream(question, history, filters):
+        tool = self._tool_answer(question)
+        items = [tool.answer, tool] if tool else self.answerer.stream(question, history, filters)
+        for item in items:
             if isinstance(item, Answer) and self.audit is not None:
                 self.audit.record(item, user)
             yield item
+
+    def _tool_answer(self, question: str) -> Answer | None:
+        """The compliance tools' answer, when they take the question (``settings.tools``)."""
+        if not self.settings.tools or self.rules is None:
+            return None
+        from assistant.compliance import tool_answer
+
+        t0 = time.perf_counter()
+        answer = tool_answer(validate_question(question), self.rules)
+        ms = (time.perf_counter() - t0) * 1000
+        return None if answer is None else replace(answer, latency_ms=ms)
 
     def documents(self) -> dict[str, DocRecord]:
         return self.retriever.snapshot().records

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=32, ge=1)
     # Hybrid search re-ranks its passages with the reader (assistant/answer/rerank.py).
     rerank: bool = Field(default=True, description="Re-rank hybrid search with the reader.")
+    # ``ask`` hands an eligibility question naming a methodology, or an offset question, to the
+    # compliance tools (assistant/compliance/handoff.py) when the corpus has their rules.
+    tools: bool = Field(
+        default=True, description="Answer eligibility and offset questions with the tools."
+    )
 
     # Answering: a retrained reader (a folder laid out like assistant/answer/reader/weights)
     # can be tried, and calibrated with `python -m evals.calibrate`, without replacing the

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 
 class DocType(StrEnum):
@@ -52,6 +53,7 @@ class RetrievalMode(StrEnum):
 class AnswerMode(StrEnum):
     EXTRACTIVE = "extractive"
     LLM = "llm"
+    TOOL = "tool"  # a compliance tool's verdict or figures (``assistant.compliance.handoff``)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,17 @@ class Citation:
         return d
 
 
+class ToolResult(Protocol):
+    """What a compliance tool's Answer carries (``EligibilityResult``, ``OffsetResult`` of
+    ``assistant.compliance``, a later stage than this module)."""
+
+    citations: tuple[Citation, ...]
+
+    def to_dict(self) -> dict: ...
+
+    def to_text(self, sources: bool = True) -> str: ...
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -174,6 +187,10 @@ class Answer:
     standalone_question: str | None = None
     latency_ms: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    # For mode TOOL: which tool answered ("eligibility checker", "offset calculator") and
+    # its structured result (None when it asks for a missing input instead).
+    tool: str | None = None
+    result: ToolResult | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -185,6 +202,8 @@ class Answer:
             "related": [h.to_dict() for h in self.related],
             "standalone_question": self.standalone_question,
             "latency_ms": round(self.latency_ms, 2),
+            "tool": self.tool,
+            "result": self.result.to_dict() if self.result is not None else None,
         }
 
 

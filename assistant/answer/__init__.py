@@ -9,7 +9,7 @@ imports neither the composer nor anything after it. ``sentences`` cuts passages 
 """
 
 from assistant.answer.citations import cite_quote, cite_span
-from assistant.answer.composer import Answerer
+from assistant.answer.composer import Answerer, validate_question
 from assistant.answer.render import DRAFT_NOTE, abstention
 from assistant.answer.rerank import RERANK_POOL, is_question
 from assistant.answer.selection import ANSWER_THRESHOLD
@@ -23,4 +23,5 @@ __all__ = [
     "cite_quote",
     "cite_span",
     "is_question",
+    "validate_question",
 ]

@@ -78,7 +78,7 @@ class Answerer:
     ) -> Answer:
         """Answer ``question`` (a follow-up is resolved against ``history`` first)."""
         t0 = time.perf_counter()
-        question = _validate(question)
+        question = validate_question(question)
         standalone = condense(question, history or [])
         hits = self.retriever.search(standalone, RETRIEVE_K, filters=filters)
         answer = self._extractive(question, standalone, hits)
@@ -114,7 +114,7 @@ class Answerer:
         self, question: str, history: list[dict] | None = None, top: int = 5
     ) -> list[dict]:
         """The reader's best candidates per part of the question: why it answered or withheld."""
-        standalone = condense(_validate(question), history or [])
+        standalone = condense(validate_question(question), history or [])
         hits = self.retriever.search(standalone, RETRIEVE_K)
         out = []
         for part in _parts(standalone):
@@ -175,7 +175,12 @@ _ESCAPES = re.compile(
 )
 
 
-def _validate(question: str) -> str:
+def validate_question(question: str) -> str:
+    """``question`` with terminal escapes, control characters and runs of spaces removed.
+
+    Raises:
+        QueryError: it is empty, or longer than ``MAX_QUESTION_CHARS``.
+    """
     q = _ESCAPES.sub("", question) if isinstance(question, str) else question
     q = " ".join((q or "").split())
     q = "".join(ch for ch in q if ch.isprintable())

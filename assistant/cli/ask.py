@@ -52,8 +52,10 @@ def ask_cmd(
         if as_json or batch is not None:
             emit(answer.to_dict())
             continue
-        typer.echo(answer.answer)
-        for c in answer.citations:
+        # A compliance tool's answer is shown whole: every reason and condition, cited.
+        full = answer.result
+        typer.echo(full.to_text(sources=False) if full is not None else answer.answer)
+        for c in full.citations if full is not None else answer.citations:
             where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else "") if x)
             date = c.published.isoformat() if c.published else "undated"
             typer.secho(f"[{c.n}] {c.title} — {where or 'top'} — {date}", bold=True)

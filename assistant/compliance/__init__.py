@@ -8,6 +8,7 @@ rule carries a verbatim quote of the corpus, and every answer cites the clauses 
     calculate_offset(emissions, year) → OffsetResult   rate, max ICCs (5%), value offset
     agreement_table() → AgreementTable                 MOUs / IAs by partner, with sources
     parse_intent(text) → EligibilityQuery | OffsetQuery | None   for the chat
+    tool_answer(question, rules) → Answer | None       the hand-off ``Assistant.ask`` uses
     load_rules(corpus_dir) → RuleBook                  loaded and checked once per folder
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from assistant.compliance.agreements import agreement_table, agreements_for
 from assistant.compliance.eligibility import check_eligibility, check_query
+from assistant.compliance.handoff import tool_answer
 from assistant.compliance.intent import parse_intent
 from assistant.compliance.models import (
     AgreementCount,
@@ -63,6 +65,7 @@ __all__ = [
     "parse_intent",
     "parse_year",
     "run_query",
+    "tool_answer",
 ]
 
 

@@ -193,6 +193,9 @@ class _Check:
     # the list itself vouches for them, so a missing publication date becomes a condition.
     named: list[MethodologyRule] = field(default_factory=list)
     extra_conditions: list[Finding] = field(default_factory=list)
+    # How many of ``support`` are about the list and the programme, not the methodology: the
+    # findings after them, with what blocks or is missing, decide the verdict.
+    general: int = 0
 
     def finding(self, text: str, *clauses: Clause) -> Finding:
         return Finding(text, self.ledger.cite(*clauses))
@@ -244,6 +247,7 @@ class _Check:
         )
         if not q.methodology:
             return self.result()
+        self.general = len(self.support)
         m = _Method.parse(q.methodology)
         self.code_programme(m, prog)
         self.methodology_exclusions(m, prog)
@@ -507,13 +511,19 @@ class _Check:
         return out
 
     def result(self) -> EligibilityResult:
+        general, specific = self.support[: self.general], self.support[self.general :]
         if self.blocking:
             verdict, reasons, conditions = Verdict.NOT_ELIGIBLE, self.support + self.blocking, []
+            decisive = self.blocking
         else:
             conditions = self.conditions()
             reasons = self.support + self.unclear + list(self.missing.values())
             undecided = self.unclear or self.missing
             verdict = Verdict.CANNOT_DETERMINE if undecided else Verdict.ELIGIBLE
+            decisive = specific + self.unclear + list(self.missing.values())
+            if verdict is Verdict.ELIGIBLE:  # the methodology's own conditions (a cut-off)
+                decisive += self.extra_conditions
+        decisive = decisive or general
         missing = () if verdict is Verdict.NOT_ELIGIBLE else tuple(self.missing)
         cited = {n for f in (*reasons, *conditions) for n in f.citations}
         # Citations of findings that were dropped (e.g. a missing date once a clause excludes
@@ -526,7 +536,9 @@ class _Check:
         def fix(fs: list[Finding]) -> tuple[Finding, ...]:
             return tuple(Finding(f.text, tuple(renumber[n] for n in f.citations)) for f in fs)
 
-        return EligibilityResult(verdict, self.q, fix(reasons), fix(conditions), citations, missing)
+        return EligibilityResult(
+            verdict, self.q, fix(reasons), fix(conditions), citations, missing, fix(decisive)
+        )
 
 
 def _category_hit(cat: CategoryRule, category: str, kind: CategoryKind) -> bool | None:

@@ -46,8 +46,14 @@ _JNR = re.compile(
     r"(?:\s+framework)?(?:[,\s]+Scenarios?\s*\d+[a-z]?(?:\s*(?:and|&|,)\s*\d+[a-z]?)*)?",
     re.I,
 )
+# A code, and its version where the user gives one, also after the methodology's title as the
+# list prints it ("VM0036 Methodology for Rewetting Drained Temperate Peatlands, v1.0"): a
+# named exception is judged in its version (``eligibility``), so the version must not be lost.
+_TITLE_WORD = r"(?-i:[A-Z][\w'’+/-]*|for|of|and|the|in|from|to|through|on|with|by|&)"
 _CODE_WITH_VERSION = re.compile(
-    CODE.pattern + r"(?:[\s,]+v(?:ersion)?\s*\.?\s*\d+(?:\.\d+)*)?", re.I
+    CODE.pattern
+    + rf"(?:(?:[\s,:–-]+{_TITLE_WORD}){{0,20}}?[\s,]+v(?:ersion)?\s*\.?\s*\d+(?:\.\d+)*\b)?",
+    re.I,
 )
 _NAMED_METHODOLOGY = re.compile(
     r"\b((?:methodology|module)\s+(?:for|on)\s+[\w&/,+\- ]+?)"

@@ -132,6 +132,10 @@ class EligibilityResult:
     conditions: tuple[Finding, ...]
     citations: tuple[Citation, ...]
     missing: tuple[str, ...] = ()
+    # The findings that decide the verdict (what excludes the methodology, what vouches for it,
+    # what is missing; for an eligible one, its own conditions such as a named exception's
+    # cut-off), without those about the list and the programme: the short answer.
+    decisive: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -143,7 +147,9 @@ class EligibilityResult:
             "query": self.query.to_dict(),
         }
 
-    def to_text(self) -> str:
+    def to_text(self, sources: bool = True) -> str:
+        """Plain text: verdict, inputs, reasons and conditions with ``[n]`` markers, then the
+        numbered sources (left off with ``sources=False``, where the citations go apart)."""
         q = self.query
         lines = [
             f"Verdict: {str(self.verdict).upper()}",
@@ -165,7 +171,7 @@ class EligibilityResult:
             )
             lines.append(head)
             lines += [f"  - {c.render()}" for c in self.conditions]
-        return "\n".join(lines + _sources(self.citations))
+        return "\n".join(lines + (_sources(self.citations) if sources else []))
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,9 @@ class OffsetResult:
             "citations": [c.to_dict() for c in self.citations],
         }
 
-    def to_text(self) -> str:
+    def to_text(self, sources: bool = True) -> str:
+        """Plain text: the year's figures and notes, then the numbered sources (left off with
+        ``sources=False``)."""
         s = self.currency_symbol
         rate = f"{s}{_fmt(self.rate)} per tonne" if self.rate is not None else "not stated"
         value = f"{s}{_fmt(self.max_offset_value)}" if self.max_offset_value is not None else "n/a"
@@ -220,7 +228,7 @@ class OffsetResult:
             "Notes:",
         ]
         lines += [f"  - {n.render()}" for n in self.notes]
-        return "\n".join(lines + _sources(self.citations))
+        return "\n".join(lines + (_sources(self.citations) if sources else []))
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def entry_for(answer: Answer, user: str | None = None) -> dict:
         "answer": answer.answer,
         "abstained": answer.abstained,
         "mode": str(answer.mode),
+        "tool": answer.tool,  # the compliance tool that answered, if one did
         "citations": [
             {"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "start": c.start, "end": c.end}
             for c in answer.citations

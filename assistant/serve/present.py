@@ -24,7 +24,7 @@ from assistant.retrieval import Filters
 from assistant.types import Answer, Citation, DocMeta, Hit, IndexStatus
 
 if TYPE_CHECKING:  # the compliance tools load only when the app uses them
-    from assistant.compliance import AgreementTable, EligibilityResult, OffsetResult, RuleBook
+    from assistant.compliance import AgreementTable, EligibilityResult, OffsetResult
 
 CONTEXT_CHARS = 700  # shown on each side of a highlighted passage
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -51,9 +51,18 @@ class Turn:
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Turn:
+        """The turn of an answer. A compliance tool's answer keeps its tool's name and shows
+        its whole result (every reason and condition, as Markdown), with the result's own
+        citations, rather than the short answer."""
+        if answer.result is not None:
+            return cls(
+                answer.question, answer.result.to_text(sources=False), answer.result.citations,
+                source=answer.tool or "documents", body=tool_markdown(answer),
+            )  # fmt: skip
         return cls(
-            answer.question, answer.answer, answer.citations, answer.related, answer.abstained
-        )
+            answer.question, answer.answer, answer.citations, answer.related, answer.abstained,
+            source=answer.tool or "documents",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -364,30 +373,18 @@ def make_filters(
 # ------------------------------------------------------------------------------ compliance
 
 _VERDICT_ICON = {"eligible": "✅", "not eligible": "❌", "cannot determine": "❔"}
-NEED_OFFSET_INPUTS = (
-    "To calculate an offset I need both the taxable emissions (in tCO2e) and the tax year, "
-    "e.g. “How much carbon tax can 200,000 tCO2e of emissions offset with ICCs in 2026?”"
-)
 
 
-def compliance_turn(question: str, rules: RuleBook) -> Turn | None:
-    """The chat hand-off: an eligibility or offset question answered by the rule-based tools
-    (verdict and citations); None for any other question, which retrieval answers."""
-    from assistant.compliance import EligibilityQuery, parse_intent, run_query
+def tool_markdown(answer: Answer) -> str | None:
+    """A compliance tool's result as Markdown; None for an answer from the documents, or a
+    tool's request for a missing input (its plain text is shown)."""
+    from assistant.compliance import EligibilityResult
 
-    query = parse_intent(question, rules=rules)
-    if query is None:
+    if answer.result is None:
         return None
-    result = run_query(query, rules=rules)
-    if isinstance(query, EligibilityQuery):
-        body = eligibility_markdown(result)
-        return Turn(question, result.to_text(), result.citations, source="eligibility checker",
-                    body=body)  # fmt: skip
-    if result is None:  # the calculator never guesses a missing year or amount
-        return Turn(question, NEED_OFFSET_INPUTS, source="offset calculator")
-    body = offset_markdown(result)
-    return Turn(question, result.to_text(), result.citations, source="offset calculator",
-                body=body)  # fmt: skip
+    if isinstance(answer.result, EligibilityResult):
+        return eligibility_markdown(answer.result)
+    return offset_markdown(answer.result)
 
 
 def _findings(title: str, findings: Iterable) -> list[str]:

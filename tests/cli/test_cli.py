@@ -133,6 +133,20 @@ def test_ask_json_and_batch(cli_index: Path) -> None:
     assert lines[1]["related"]
 
 
+def test_ask_hands_an_eligibility_question_to_the_checker(cli_index: Path) -> None:
+    question = "Is VM0036 Methodology for Rewetting Drained Temperate Peatlands, v1.0 eligible " \
+        "for a VCS project in Papua New Guinea?"  # fmt: skip
+    r = run(["ask", question], cli_index)
+    assert r.returncode == 0, r.stderr
+    # The whole verdict: its reasons and every condition, then the clauses it cites.
+    assert r.stdout.startswith("Verdict: ELIGIBLE") and "Principle 7 of 7" in r.stdout
+    assert "Annex A" in r.stdout and "[1] Singapore Publishes Eligibility List" in r.stdout
+    out = json.loads(run(["ask", question, "--json"], cli_index).stdout)
+    assert out["mode"] == "tool" and out["tool"] == "eligibility checker"
+    assert out["result"]["verdict"] == "eligible" and len(out["result"]["conditions"]) > 7
+    assert "ELIGIBLE" in out["answer"] and len(out["citations"]) < len(out["result"]["citations"])
+
+
 def test_asked_questions_are_listed_by_the_audit_command(cli_index: Path) -> None:
     question = "When did Singapore and Peru sign their Implementation Agreement?"
     assert run(["ask", question], cli_index).returncode == 0

@@ -51,6 +51,13 @@ ELIGIBILITY = [
      EligibilityQuery("Ghana", None, "VM0044")),
     ("Which version of VM0042 is allowed for Papua New Guinea?",
      EligibilityQuery("Papua New Guinea", None, "VM0042")),
+    # the version after the title, as the list prints a named exception, is kept...
+    ("Is VM0036 Methodology for Rewetting Drained Temperate Peatlands, v1.0 eligible in PNG?",
+     EligibilityQuery("Papua New Guinea", None,
+                      "VM0036 Methodology for Rewetting Drained Temperate Peatlands, v1.0")),
+    # ... but a "version" after ordinary words is not the methodology's
+    ("Is VM0042 for our farm in PNG eligible? This is version 3 of our plan.",
+     EligibilityQuery("Papua New Guinea", None, "VM0042")),
 ]  # fmt: skip
 
 

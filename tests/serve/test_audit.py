@@ -23,7 +23,7 @@ NOTE = (
 )
 ENTRY_KEYS = {
     "timestamp", "user", "question", "standalone_question", "answer", "abstained", "mode",
-    "citations", "latency_ms",
+    "tool", "citations", "latency_ms",
 }  # fmt: skip
 
 
