@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from assistant.compliance.agreements import agreement_table, agreements_for
 from assistant.compliance.eligibility import check_eligibility, check_query
-from assistant.compliance.handoff import tool_answer
+from assistant.compliance.handoff import run_query, tool_answer
 from assistant.compliance.intent import parse_intent
 from assistant.compliance.models import (
     AgreementCount,
@@ -67,16 +67,3 @@ __all__ = [
     "run_query",
     "tool_answer",
 ]
-
-
-def run_query(
-    query: EligibilityQuery | OffsetQuery, *, rules: RuleBook | None = None
-) -> EligibilityResult | OffsetResult | None:
-    """Answer a query from :func:`parse_intent`. None for an offset query without a year or an
-    amount (the chat should ask for it: the calculator never guesses a year).
-    """
-    if isinstance(query, EligibilityQuery):
-        return check_query(query, rules=rules)
-    if query.emissions is None or query.year is None:
-        return None
-    return calculate_offset(query.emissions, query.year, rules=rules)

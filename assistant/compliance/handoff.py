@@ -23,7 +23,12 @@ from dataclasses import replace
 
 from assistant.compliance.eligibility import check_query
 from assistant.compliance.intent import parse_intent
-from assistant.compliance.models import EligibilityQuery, EligibilityResult, OffsetResult
+from assistant.compliance.models import (
+    EligibilityQuery,
+    EligibilityResult,
+    OffsetQuery,
+    OffsetResult,
+)
 from assistant.compliance.offset import calculate_offset
 from assistant.compliance.rules import RuleBook
 from assistant.types import Answer, AnswerMode, Citation
@@ -49,13 +54,12 @@ def tool_answer(question: str, rules: RuleBook) -> Answer | None:
         tool = ELIGIBILITY_TOOL
     else:
         tool = OFFSET_TOOL
-    if isinstance(query, EligibilityQuery):
-        result: EligibilityResult | OffsetResult = check_query(query, rules=rules)
-        text, citations = short_verdict(result)
-    elif query.emissions is None or query.year is None:  # the calculator never guesses
+    result = run_query(query, rules=rules)
+    if result is None:  # the calculator never guesses a missing year or amount
         return Answer(question, NEED_OFFSET_INPUTS, False, AnswerMode.TOOL, tool=tool)
+    if isinstance(result, EligibilityResult):
+        text, citations = short_verdict(result)
     else:
-        result = calculate_offset(query.emissions, query.year, rules=rules)
         text, citations = result.to_text(sources=False), result.citations
     return Answer(
         question=question,
@@ -92,3 +96,16 @@ def short_verdict(result: EligibilityResult) -> tuple[str, tuple[Citation, ...]]
         if c.n in order
     )  # fmt: skip
     return " ".join(parts), cited
+
+
+def run_query(
+    query: EligibilityQuery | OffsetQuery, *, rules: RuleBook | None = None
+) -> EligibilityResult | OffsetResult | None:
+    """Answer a query from :func:`parse_intent`. None for an offset query without a year or an
+    amount (the chat should ask for it: the calculator never guesses a year).
+    """
+    if isinstance(query, EligibilityQuery):
+        return check_query(query, rules=rules)
+    if query.emissions is None or query.year is None:
+        return None
+    return calculate_offset(query.emissions, query.year, rules=rules)
