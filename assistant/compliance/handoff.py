@@ -26,6 +26,7 @@ from assistant.compliance.intent import parse_intent
 from assistant.compliance.models import (
     EligibilityQuery,
     EligibilityResult,
+    Finding,
     OffsetQuery,
     OffsetResult,
 )
@@ -80,21 +81,19 @@ def short_verdict(result: EligibilityResult) -> tuple[str, tuple[Citation, ...]]
     q = result.query
     what = " ".join(x for x in (q.programme, q.methodology) if x) or "The methodology"
     where = f" for {q.host_country}" if q.host_country else ""
-    order: dict[int, int] = {}
+    order: dict[int, int] = {}  # the result's citation number -> the short answer's
     for f in result.decisive:
         for n in f.citations:
             order.setdefault(n, len(order) + 1)
     parts = [f"{what}{where}: {str(result.verdict).upper()}."]
-    for f in result.decisive:
-        marks = "".join(f"[{order[n]}]" for n in f.citations)
-        parts.append(f"{f.text} {marks}".rstrip())
+    parts += [
+        Finding(f.text, tuple(order[n] for n in f.citations)).render() for f in result.decisive
+    ]
     if others := [c for c in result.conditions if c not in result.decisive]:
         more = "further " if len(others) < len(result.conditions) else ""
         parts.append(f"{len(others)} {more}conditions apply; the full verdict lists them.")
-    cited = tuple(
-        replace(c, n=order[c.n]) for c in sorted(result.citations, key=lambda c: order.get(c.n, 0))
-        if c.n in order
-    )  # fmt: skip
+    by_n = {c.n: c for c in result.citations}
+    cited = tuple(replace(by_n[n], n=i) for n, i in order.items())
     return " ".join(parts), cited
 
 
