@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant.answer.citations import contains
 from assistant.api import Assistant
-from assistant.retrieval.retriever import is_copy, shingles
+from assistant.retrieval.copies import is_copy, shingles
 from assistant.types import FusionMethod, Hit, RetrievalMode
 from evals.metrics import hit_at_k, mean, ndcg_at_k, reciprocal_rank
 

@@ -35,8 +35,33 @@ def shingles(text: str, n: int = 5) -> frozenset[int]:
     return frozenset(hash(tuple(words[i : i + n])) for i in range(max(len(words) - n + 1, 1)))
 
 
+def within(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Most of ``a``'s 5-word runs (:func:`shingles`) recur in ``b``: ``b`` holds the text of
+    ``a``, whatever the layout or chunk boundaries. Exact word runs, not embeddings:
+    paraphrases stay apart."""
+    return bool(a and b) and len(a & b) >= 0.6 * len(a)
+
+
 def is_copy(a: frozenset[int], b: frozenset[int]) -> bool:
-    """Most of the shorter text's 5-word runs (:func:`shingles`) recur in the other: a copy,
-    whatever the layout or chunk boundaries. Exact word runs, not embeddings: paraphrases
-    stay apart."""
-    return bool(a and b) and len(a & b) >= 0.6 * min(len(a), len(b))
+    """The shorter text is :func:`within` the other."""
+    return within(a, b) if len(a) <= len(b) else within(b, a)
+
+
+def merge_copy(
+    hits: list[tuple[Chunk, frozenset[int]]], chunk: Chunk, sh: frozenset[int]
+) -> int | None:
+    """Where ``chunk`` (with its :func:`shingles` ``sh``), ranked after ``hits``, goes among
+    them: the index of the hit it replaces (a copy of it, preferred), ``-1`` to drop it (its
+    text is already there), or None to add it as a hit of its own.
+
+    A chunk that holds a copied paragraph and more is not a copy: a release's passage that
+    ends in the paragraph another release repeats ("Singapore has concluded substantive
+    negotiations with ...") keeps its own place, or its first paragraph (the Joint
+    Committee's co-chairs) could never be found. It replaces the copy only when preferred."""
+    for i, (kept, seen) in enumerate(hits):
+        if within(sh, seen):
+            # Already there: the preferred copy takes its place only when it holds all of it.
+            return i if within(seen, sh) and preference(chunk) < preference(kept) else -1
+        if within(seen, sh) and preference(chunk) < preference(kept):
+            return i
+    return None

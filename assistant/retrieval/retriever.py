@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.index import BM25Index, ChromaStore, DocRecord, Embedder, embedding_text
-from assistant.retrieval.copies import is_copy, preference, shingles
+from assistant.retrieval.copies import merge_copy, shingles
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.named import named_chunks, named_first
 from assistant.types import Chunk, FusionMethod, Hit, RetrievalMode
@@ -144,21 +144,21 @@ class Retriever:
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         bm25_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
         hits: list[Hit] = []
-        seen: list[frozenset[int]] = []
+        seen: list[tuple[Chunk, frozenset[int]]] = []
         for cid, score in fused:
             chunk = snap.by_id[cid]
             hit = Hit(chunk, score, dense_rank.get(cid), bm25_rank.get(cid))
             sh = shingles(chunk.text)
-            dup = next((i for i, o in enumerate(seen) if is_copy(sh, o)), None)
-            if dup is None:
+            # The same text in two files (the Agreement alone and annexed to a decision, a
+            # release as web text and as its PDF): one place in the ranking, the preferred
+            # copy in it.
+            place = merge_copy(seen, chunk, sh)
+            if place is None:
                 hits.append(hit)
-                seen.append(sh)
-            elif preference(chunk) < preference(hits[dup].chunk):
-                # The same text in two files (the Agreement alone and annexed to a decision,
-                # a release as web text and as its PDF): one place in the ranking, the
-                # preferred copy in it.
-                hits[dup] = replace(hit, score=hits[dup].score)
-                seen[dup] = sh
+                seen.append((chunk, sh))
+            elif place >= 0:
+                hits[place] = replace(hit, score=hits[place].score)
+                seen[place] = (chunk, sh)
             if len(hits) >= k:
                 break
         return hits

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.retriever import preference
+from assistant.retrieval.copies import merge_copy, preference, shingles
 from assistant.types import Chunk, DocType
 
 AGREEMENT = (
@@ -72,6 +72,54 @@ def test_a_text_in_two_files_is_one_hit_from_the_preferred_copy(fresh_assistant)
     assert "the-decision" not in {c.doc_id for c in a.citations}
     quotes = [c.quote for c in a.citations]
     assert len(quotes) == len(set(quotes))
+
+
+SHARED = (
+    "Singapore has concluded substantive negotiations on an Implementation Agreement with "
+    "Bhutan, Paraguay and Vietnam, and has signed letters of intent on carbon credits "
+    "collaboration with Cambodia, Chile, Colombia, Fiji, Kenya, Mongolia and Morocco."
+)
+OWN = (
+    "The operationalisation of the Implementation Agreement will be overseen by a Joint "
+    "Committee co-chaired by the Director-General of the Climate Change Secretariat."
+)
+
+
+def _release(day: int, text: str, cid: str = "c") -> tuple[Chunk, frozenset[int]]:
+    from datetime import date
+
+    chunk = Chunk(cid, f"r{day}", text, 0, len(text), doc_type=DocType.MEDIA_RELEASE,
+                  published=date(2024, 1, day))  # fmt: skip
+    return chunk, shingles(text)
+
+
+def test_a_passage_that_holds_a_copied_paragraph_and_more_is_not_a_copy() -> None:
+    newer, older = _release(20, SHARED), _release(1, OWN + "\n\n" + SHARED)
+    assert merge_copy([newer], *older) is None  # its own place: the co-chairs are in it
+    # the newer release's paragraph, after the passage holding it, adds nothing
+    assert merge_copy([older], *newer) == -1
+    # the same text (another chunking of it) is one place, the preferred (newer) copy
+    assert merge_copy([_release(1, SHARED)], *newer) == 0
+    assert merge_copy([newer], *_release(1, SHARED)) == -1
+    # a preferred copy that holds all of a kept hit replaces it
+    official = (Chunk("p", "pdf", OWN + " " + SHARED, 0, 9, doc_type=DocType.TREATY),
+                shingles(OWN + " " + SHARED))  # fmt: skip
+    assert merge_copy([newer], *official) == 0
+
+
+def test_a_passage_sharing_a_paragraph_with_a_newer_release_is_found(fresh_assistant) -> None:
+    folder = fresh_assistant.settings.corpus_dir
+    (folder / "png.md").write_text(f"# PNG agreement signed\n\n{OWN}\n\n{SHARED}\n")
+    (folder / "ghana.md").write_text(f"# Ghana agreement signed\n\n{SHARED}\n")
+    (folder / "manifest.yaml").write_text(
+        "documents:\n"
+        "  - {id: png, file: png.md, title: PNG, published: 2023-12-07, doc_type: media_release}\n"
+        "  - {id: ghana, file: ghana.md, title: Ghana, published: 2024-05-27,"
+        " doc_type: media_release}\n"
+    )
+    assert not fresh_assistant.ingest().failed
+    hits = fresh_assistant.search("Who co-chairs the Joint Committee for the agreement?", 5)
+    assert any("co-chaired" in h.chunk.text for h in hits)
 
 
 def test_an_answer_citing_a_draft_says_so_every_time(fresh_assistant) -> None:
