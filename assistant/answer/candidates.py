@@ -16,6 +16,7 @@ from assistant.answer.sentences import (
     is_instruction_like,
     is_pointer,
     items_after,
+    mentions_only_in_enumeration,
     source_words,
     units_of,
 )
@@ -88,10 +89,16 @@ def list_text(doc: Document, unit: Unit) -> str:
 
 
 def _about(hit: Hit, places: Sequence[re.Pattern]) -> bool:
-    """Does the passage (its text, headings or document's countries) name every place?"""
+    """Does the passage (its text, headings or document's countries) name every place? A
+    place named in the text only as one of a list of names ("signed MOUs with Cambodia,
+    Chile, ..., Peru, Rwanda") does not make the passage about it."""
     c = hit.chunk
-    where = f"{c.title} {c.section} {c.text} {' '.join(c.countries)}".lower()
-    return all(p.search(where) for p in places)
+    where = f"{c.title} {c.section} {' '.join(c.countries)}".lower()
+    return all(
+        p.search(where)
+        or (p.search(c.text.lower()) and not mentions_only_in_enumeration(c.text, p))
+        for p in places
+    )
 
 
 def _source_of(doc: Document) -> frozenset[str]:

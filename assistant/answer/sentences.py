@@ -284,14 +284,24 @@ def names_coordinated(text: str) -> bool:
     return bool(_COORDINATED.search(text))
 
 
-def mentions_only_in_enumeration(text: str, entity: str) -> bool:
-    """True when ``entity`` appears in ``text`` only as one item of a list of 3+ names."""
-    runs = [
+def enumerations(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that list three or more names ("Cambodia, Chile, Colombia and Peru")."""
+    return [
         m.span()
         for m in _ENUMERATION.finditer(text)
         if len(re.split(r"\s*,\s*|,?\s+(?:and|or)\s+", m.group(0))) >= 3
     ]
-    mentions = [m.span() for m in re.finditer(re.escape(entity), text, re.I)]
+
+
+def mentions_only_in_enumeration(text: str, entity: str | re.Pattern) -> bool:
+    """True when ``entity`` (a string, or a pattern matched against the lower-cased text)
+    appears in ``text`` only as one item of a list of 3+ names."""
+    runs = enumerations(text)
+    if isinstance(entity, str):
+        found = re.finditer(re.escape(entity), text, re.I)
+    else:
+        found = entity.finditer(text.lower())
+    mentions = [m.span() for m in found]
     return bool(mentions) and all(any(s <= a and b <= e for s, e in runs) for a, b in mentions)
 
 

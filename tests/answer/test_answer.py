@@ -438,6 +438,32 @@ def test_a_question_about_one_country_is_not_answered_from_another(corpus_assist
     assert "Simo Kilepa" in a.answer
 
 
+@pytest.mark.parametrize(
+    ("text", "countries", "about"),
+    [
+        # named only as one of a list of names: not about Vietnam
+        ("Singapore has concluded negotiations with Bhutan, Ghana, Paraguay, and Vietnam.",
+         (), False),
+        ("Singapore signed an Implementation Agreement with Vietnam in September 2025.", (), True),
+        # named outside the list as well
+        ("Vietnam signed first. Talks go on with Bhutan, Ghana and Paraguay.", (), True),
+        # the document is about it, whatever its text names
+        ("Singapore has concluded negotiations with Bhutan, Ghana, Paraguay, and Vietnam.",
+         ("Singapore", "Vietnam"), True),
+    ],
+)  # fmt: skip
+def test_a_passage_naming_a_country_only_in_a_list_is_not_about_it(
+    text: str, countries: tuple[str, ...], about: bool
+) -> None:
+    from assistant.answer.candidates import _about
+    from assistant.answer.sentences import named_places
+    from assistant.types import Chunk, Hit
+
+    places = named_places("Who signed the agreement with Vietnam?", [("Vietnam",), (), ()])
+    chunk = Chunk("c", "d", text, 0, len(text), title="Release", countries=countries)
+    assert _about(Hit(chunk, 1.0), places) is about
+
+
 def test_a_table_row_is_checked_whole_for_the_kind_of_fact_asked() -> None:
     # "By what date ...": the row's date is in its last cell, not its first.
     from assistant.answer.candidates import Candidate
