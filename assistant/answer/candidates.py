@@ -16,7 +16,7 @@ from assistant.answer.sentences import (
     is_instruction_like,
     is_pointer,
     items_after,
-    mentions_only_in_enumeration,
+    named_outside_lists,
     source_words,
     units_of,
 )
@@ -94,11 +94,7 @@ def _about(hit: Hit, places: Sequence[re.Pattern]) -> bool:
     Chile, ..., Peru, Rwanda") does not make the passage about it."""
     c = hit.chunk
     where = f"{c.title} {c.section} {' '.join(c.countries)}".lower()
-    return all(
-        p.search(where)
-        or (p.search(c.text.lower()) and not mentions_only_in_enumeration(c.text, p))
-        for p in places
-    )
+    return all(p.search(where) or named_outside_lists(c.text, p) for p in places)
 
 
 def _source_of(doc: Document) -> frozenset[str]:

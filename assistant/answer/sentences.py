@@ -284,25 +284,18 @@ def names_coordinated(text: str) -> bool:
     return bool(_COORDINATED.search(text))
 
 
-def enumerations(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` that list three or more names ("Cambodia, Chile, Colombia and Peru")."""
-    return [
+def named_outside_lists(text: str, place: re.Pattern) -> bool:
+    """Does ``place`` (a pattern over the lower-cased text) occur in ``text`` other than as one
+    item of a list of 3+ names ("signed MOUs with Cambodia, Chile, ..., Peru, Rwanda")?"""
+    runs = [
         m.span()
         for m in _ENUMERATION.finditer(text)
         if len(re.split(r"\s*,\s*|,?\s+(?:and|or)\s+", m.group(0))) >= 3
     ]
-
-
-def mentions_only_in_enumeration(text: str, entity: str | re.Pattern) -> bool:
-    """True when ``entity`` (a string, or a pattern matched against the lower-cased text)
-    appears in ``text`` only as one item of a list of 3+ names."""
-    runs = enumerations(text)
-    if isinstance(entity, str):
-        found = re.finditer(re.escape(entity), text, re.I)
-    else:
-        found = entity.finditer(text.lower())
-    mentions = [m.span() for m in found]
-    return bool(mentions) and all(any(s <= a and b <= e for s, e in runs) for a, b in mentions)
+    return any(
+        not any(s <= m.start() and m.end() <= e for s, e in runs)
+        for m in place.finditer(text.lower())
+    )
 
 
 _POINTER = re.compile(
