@@ -105,8 +105,8 @@ def eval_cmd(
         Split,
         typer.Option(
             help="Which gold items to run. all: every item (what CI gates). dev, test: the "
-            "items the answerer was tuned and calibrated on. holdout … holdout4, holdout_official: items "
-            "written unseen, for measuring only. Gates on a split that was not run are skipped.",
+            "items the answerer was tuned and calibrated on. holdout … holdout4, holdout_official, holdout5: "
+            "items written unseen, for measuring only. Gates on a split that was not run are skipped.",
         ),
     ] = Split.ALL,
     compare: Annotated[
