@@ -157,10 +157,11 @@ class Assistant:
         ):
             return self.retriever.search(query, k, mode=mode, filters=filters, fusion=fusion)
         # The reader re-orders the first RERANK_POOL; a longer list keeps its tail as ranked.
-        hits = self.retriever.search(
-            query, max(k, RERANK_POOL), mode=mode, filters=filters, fusion=fusion
-        )
-        return (self.answerer.rerank(query, hits[:RERANK_POOL]) + hits[RERANK_POOL:])[:k]
+        with self.retriever.pinned():
+            hits = self.retriever.search(
+                query, max(k, RERANK_POOL), mode=mode, filters=filters, fusion=fusion
+            )
+            return (self.answerer.rerank(query, hits[:RERANK_POOL]) + hits[RERANK_POOL:])[:k]
 
     def ask(
         self,

@@ -80,13 +80,14 @@ class Answerer:
         t0 = time.perf_counter()
         question = validate_question(question)
         standalone = condense(question, history or [])
-        hits = self.retriever.search(standalone, RETRIEVE_K, filters=filters)
-        answer = self._extractive(question, standalone, hits)
-        if self.settings.llm_base_url:
-            from assistant.answer.llm import llm_answer
+        with self.retriever.pinned():
+            hits = self.retriever.search(standalone, RETRIEVE_K, filters=filters)
+            answer = self._extractive(question, standalone, hits)
+            if self.settings.llm_base_url:
+                from assistant.answer.llm import llm_answer
 
-            answer = llm_answer(self.settings, answer, standalone, hits, self.document)
-        answer = mark_drafts(answer, self.document)
+                answer = llm_answer(self.settings, answer, standalone, hits, self.document)
+            answer = mark_drafts(answer, self.document)
         return replace(answer, latency_ms=(time.perf_counter() - t0) * 1000)
 
     def stream(

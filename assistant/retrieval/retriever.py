@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -77,9 +79,30 @@ class Retriever:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self.query_vector = lru_cache(maxsize=512)(embedder.embed_query)
+        self._pinned = threading.local()
+
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """One snapshot for the whole block: every ``snapshot()`` in it (search, the
+        documents an answer quotes) returns it without asking the index again.
+
+        Asking costs a Chroma read (about 1.2 ms), and one answer asked a dozen times: 15 ms
+        of a 167 ms warm ``ask`` in a profile of 40 dev questions. It also keeps one answer
+        on one generation of the index while another process re-ingests. Per thread;
+        nested blocks keep the outer snapshot.
+        """
+        outer = getattr(self._pinned, "snap", None)
+        self._pinned.snap = outer or self.snapshot()
+        try:
+            yield self._pinned.snap
+        finally:
+            self._pinned.snap = outer
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot, rebuilt when any process has changed the index."""
+        """The current snapshot, rebuilt when any process has changed the index (or the one
+        :meth:`pinned` holds)."""
+        if (pinned := getattr(self._pinned, "snap", None)) is not None:
+            return pinned
         gen = self.store.generation()
         snap = self._snapshot
         if snap is None or snap.generation != gen:

@@ -123,3 +123,35 @@ def test_ingest_and_search_work_with_sockets_blocked(fresh_assistant, monkeypatc
     report = fresh_assistant.ingest()
     assert report.added and not report.failed
     assert fresh_assistant.search("carbon tax rate", 1)
+
+
+def test_an_answer_reads_the_index_generation_once(fresh_assistant, monkeypatch) -> None:
+    """One question, one snapshot: search, re-ranking and the documents an answer quotes
+    share it, and a change made meanwhile (by any process) shows from the next question on."""
+    import shutil
+
+    from tests.conftest import CORPUS
+
+    shutil.copy(CORPUS / "002_b733d8bb322409ec.txt", fresh_assistant.settings.corpus_dir)
+    assert fresh_assistant.ingest().added
+    retriever, store = fresh_assistant.retriever, fresh_assistant.store
+    reads = []
+    real = store.generation
+    monkeypatch.setattr(store, "generation", lambda: reads.append(1) or real())
+
+    answer = fresh_assistant.ask("What carbon tax rate applies in 2024 and 2025?")
+    assert not answer.abstained and answer.citations
+    assert len(reads) == 1
+    reads.clear()
+    assert fresh_assistant.search("What carbon tax rate applies in 2026?", 3)
+    assert len(reads) == 1
+
+    with retriever.pinned() as snap:
+        store.bump_generation()  # as another process's ingest would
+        assert retriever.snapshot() is snap
+        with retriever.pinned() as inner:
+            assert inner is snap
+        fresh_assistant.ask("What carbon tax rate applies in 2026?")
+        assert retriever.snapshot() is snap
+    after = retriever.snapshot()
+    assert after is not snap and after.generation != snap.generation
