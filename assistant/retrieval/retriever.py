@@ -86,7 +86,7 @@ class Retriever:
         """One snapshot for the whole block: every ``snapshot()`` in it (search, the
         documents an answer quotes) returns it without asking the index again.
 
-        Asking costs a Chroma read (about 1.2 ms), and one answer asked a dozen times: 15 ms
+        Asking costs a Chroma read (about 1.2 ms), and one answer asked ten times: 15 ms
         of a 167 ms warm ``ask`` in a profile of 40 dev questions. It also keeps one answer
         on one generation of the index while another process re-ingests. Per thread;
         nested blocks keep the outer snapshot.
